@@ -1,0 +1,217 @@
+//! Bookings: a meeting someone reserved, with its ids, passcodes, links, invitees and settings.
+
+use crate::ids::{BillingCode, ConferenceId, EventId, LinkCode, Passcode, UserId};
+use crate::status::Status;
+use crate::tenant::CustomerKey;
+use crate::time::Zone;
+use serde::{Deserialize, Serialize};
+
+/// Longest meeting we accept, in minutes (24 hours). Listings rely on it to bound index scans.
+pub const MAX_LENGTH_MINUTES: i64 = 24 * 60;
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 256;
+/// Most invitees on one booking.
+pub const MAX_INVITEES: usize = 1000;
+
+/// `password_type`: 0 = the host's personal fixed pair, 1 = a fresh pair per booking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum PasswordType {
+    #[default]
+    Fixed,
+    Dynamic,
+}
+
+impl PasswordType {
+    pub fn code(self) -> i64 {
+        match self {
+            PasswordType::Fixed => 0,
+            PasswordType::Dynamic => 1,
+        }
+    }
+
+    pub fn from_code(c: i64) -> Option<Self> {
+        match c {
+            0 => Some(PasswordType::Fixed),
+            1 => Some(PasswordType::Dynamic),
+            _ => None,
+        }
+    }
+}
+
+/// Someone invited to a booking. `user_id` is set when the invitee is a known user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Invitee {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    pub name: String,
+    pub email: String,
+    pub mobile: String,
+}
+
+/// A room chosen in a room-era booking (`composeRoomList`). Rooms are administered in a later
+/// capability; until then the choice is kept as given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct RoomChoice {
+    pub room_id: i64,
+    pub is_main_room: i64,
+    pub equip_ids: Vec<i64>,
+}
+
+macro_rules! settings {
+    ($( $(#[$m:meta])* $field:ident : $ty:ty ),* $(,)?) => {
+        /// The meeting's settings. Every field is optional: a `Settings` is also the set of
+        /// changes an edit brings, and `merge` keeps whatever the edit does not name.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+        #[serde(default)]
+        pub struct Settings {
+            $( $(#[$m])* #[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>, )*
+        }
+
+        impl Settings {
+            pub fn merge(&mut self, changes: Settings) {
+                $( if changes.$field.is_some() { self.$field = changes.$field; } )*
+            }
+        }
+    };
+}
+
+settings! {
+    show_info: bool,
+    show_video: bool,
+    allow_unmute: bool,
+    is_only: bool,
+    auto_record: bool,
+    conf_level_mute: i64,
+    estimate_size: i64,
+    must_select_audio: bool,
+    auto_video: i64,
+    conf_level_video_standard: i64,
+    live_open: bool,
+    live_password: String,
+    enable_cloud_mcu: bool,
+    sv: i64,
+    join_login: bool,
+    use_waiting_room: bool,
+    open_watchword: bool,
+    event_watchword: String,
+    join_conf_sel_tag: bool,
+    join_conf_tags: String,
+    hardware_video: bool,
+    allow_invite: bool,
+    record_callback_url: String,
+    email_notify: bool,
+    sms_notify: bool,
+    inform_type: i64,
+    /// `extraInfo` exactly as the client sent it.
+    extra_info: serde_json::Value,
+    rooms: Vec<RoomChoice>,
+}
+
+/// The parts of a booking that are free text or settings; stored as one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Details {
+    pub summary: String,
+    pub location: String,
+    /// `from`: which client booked it (e.g. "uc").
+    pub source: String,
+    pub settings: Settings,
+}
+
+/// A booking's short links; each code is unique and unpredictable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingLinks {
+    pub host: LinkCode,
+    pub attendee: LinkCode,
+    pub wcall: LinkCode,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Booking {
+    pub event_id: EventId,
+    pub conference_id: ConferenceId,
+    pub customer: CustomerKey,
+    pub host: UserId,
+    pub title: String,
+    /// Unix seconds.
+    pub start: i64,
+    pub length_minutes: i64,
+    pub zone: Zone,
+    pub password_type: PasswordType,
+    pub pcode1: Passcode,
+    pub pcode2: Passcode,
+    pub billing_code: BillingCode,
+    pub links: BookingLinks,
+    pub invitees: Vec<Invitee>,
+    pub details: Details,
+    pub cancelled_at: Option<i64>,
+    pub created_at: i64,
+    pub modified_at: i64,
+    /// Bumped by every write; an update names the version it read (optimistic concurrency).
+    pub version: i64,
+}
+
+impl Booking {
+    pub fn end(&self) -> i64 {
+        self.start + self.length_minutes * 60
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
+
+    pub fn status_at(&self, now_unix: i64) -> Status {
+        Status::from_clock(self.is_cancelled(), self.end(), now_unix)
+    }
+
+    /// `groupId` on the wire: derived from the event id, so it is stable and never stored.
+    pub fn group_id(&self) -> i64 {
+        80_000_000 + self.event_id
+    }
+}
+
+/// Everything needed to store a new booking; the store allocates the ids, passcodes and links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewBooking {
+    pub customer: CustomerKey,
+    pub host: UserId,
+    pub title: String,
+    pub start: i64,
+    pub length_minutes: i64,
+    pub zone: Zone,
+    pub password_type: PasswordType,
+    pub invitees: Vec<Invitee>,
+    pub details: Details,
+    pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_what_the_edit_does_not_name() {
+        let mut s = Settings {
+            show_info: Some(true),
+            event_watchword: Some("hi".into()),
+            ..Default::default()
+        };
+        s.merge(Settings {
+            show_info: Some(false),
+            ..Default::default()
+        });
+        assert_eq!(s.show_info, Some(false));
+        assert_eq!(s.event_watchword.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn settings_document_omits_unset_fields() {
+        let s = Settings {
+            auto_video: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"auto_video":2}"#);
+    }
+}

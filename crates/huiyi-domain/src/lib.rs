@@ -1,0 +1,16 @@
+//! The domain of huiyi: bookings, tenants, ids and secrets, time and status.
+//!
+//! Nothing here does I/O. Values are built through `parse`/`generate` so that a value that
+//! exists is valid; the lenient vendor formats are handled above, in `huiyi-wire`.
+
+pub mod booking;
+pub mod ids;
+pub mod secrets;
+pub mod status;
+pub mod tenant;
+pub mod time;
+
+pub use booking::*;
+pub use ids::*;
+pub use status::Status;
+pub use tenant::*;

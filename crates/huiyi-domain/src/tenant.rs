@@ -1,0 +1,38 @@
+//! Customers (tenants), their users and their credentials.
+
+use crate::ids::UserId;
+use serde::{Deserialize, Serialize};
+
+/// Storage key of a customer; never shown on the wire (the wire uses `customerCode`).
+pub type CustomerKey = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub key: CustomerKey,
+    pub code: String,
+    pub name: String,
+    /// IANA zone in which this customer's local times are read and written.
+    pub timezone: String,
+    /// How many hours before the start joining opens.
+    pub advance_hours: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub user_id: UserId,
+    pub customer: CustomerKey,
+    pub email: String,
+    pub name: String,
+    pub mobile: String,
+    pub admin: bool,
+}
+
+/// What a presented credential resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub customer: Customer,
+    pub admin: bool,
+}
+
+pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
+pub const DEFAULT_ADVANCE_HOURS: i64 = 1;

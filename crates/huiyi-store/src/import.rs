@@ -1,0 +1,113 @@
+//! The operator's import file (`huiyi admin import FILE.json`). Unknown keys are refused so a
+//! typo cannot pass silently; later capabilities add sections (rooms, boxes, numbers) here.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportData {
+    pub customers: Vec<ImportCustomer>,
+    pub users: Vec<ImportUser>,
+    pub credentials: Vec<ImportCredential>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImportCustomer {
+    pub customer_code: String,
+    pub name: String,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    #[serde(default = "default_advance_hours")]
+    pub advance_hours: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImportUser {
+    pub user_id: i64,
+    pub customer_code: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub mobile: String,
+    #[serde(default)]
+    pub admin: bool,
+}
+
+/// A key given in plain text; only its hash is stored.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImportCredential {
+    pub customer_code: String,
+    pub key: String,
+    #[serde(default)]
+    pub admin: bool,
+}
+
+impl std::fmt::Debug for ImportCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportCredential")
+            .field("customer_code", &self.customer_code)
+            .field("key", &"<redacted>")
+            .field("admin", &self.admin)
+            .finish()
+    }
+}
+
+fn default_timezone() -> String {
+    huiyi_domain::DEFAULT_TIMEZONE.to_owned()
+}
+
+fn default_advance_hours() -> i64 {
+    huiyi_domain::DEFAULT_ADVANCE_HOURS
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub customers: u64,
+    pub users: u64,
+    pub credentials: u64,
+}
+
+impl ImportData {
+    /// Checks what can be checked without the database; the error names the offending entry.
+    pub fn validate(&self) -> Result<(), String> {
+        for (i, c) in self.customers.iter().enumerate() {
+            if c.customer_code.trim().is_empty() {
+                return Err(format!("customers[{i}]: customerCode must not be empty"));
+            }
+            if huiyi_domain::time::Zone::parse(&c.timezone).is_none() {
+                return Err(format!(
+                    "customers[{i}] ({}): timezone {:?} is not an IANA time zone such as Asia/Shanghai",
+                    c.customer_code, c.timezone
+                ));
+            }
+            if !(0..=48).contains(&c.advance_hours) {
+                return Err(format!(
+                    "customers[{i}] ({}): advanceHours must be between 0 and 48",
+                    c.customer_code
+                ));
+            }
+        }
+        for (i, u) in self.users.iter().enumerate() {
+            if u.user_id <= 0 {
+                return Err(format!("users[{i}]: userId must be a positive integer"));
+            }
+            if u.email.is_empty() && u.name.is_empty() {
+                return Err(format!("users[{i}] ({}): give at least an email or a name", u.user_id));
+            }
+        }
+        for (i, c) in self.credentials.iter().enumerate() {
+            if c.key.trim().len() < 16 {
+                return Err(format!(
+                    "credentials[{i}] ({}): key must be at least 16 characters",
+                    c.customer_code
+                ));
+            }
+        }
+        Ok(())
+    }
+}

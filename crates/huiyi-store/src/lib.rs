@@ -1,0 +1,102 @@
+//! The storage contract. `huiyi-store-sqlite` and `huiyi-store-postgres` implement [`Store`];
+//! [`conformance`] holds the suite that both must pass.
+
+pub mod conformance;
+pub mod import;
+
+use async_trait::async_trait;
+use huiyi_domain::{Booking, ConferenceId, Credential, CustomerKey, EventId, NewBooking, User, UserId};
+pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row to change does not exist (or belongs to another customer).
+    #[error("not found")]
+    NotFound,
+    /// The row changed since it was read; read it again and retry.
+    #[error("the record was changed concurrently")]
+    Conflict,
+    /// Input that refers to something that is not there, e.g. an import entry naming an unknown
+    /// customer. The message names the offending entry and is safe to show.
+    #[error("{0}")]
+    Invalid(String),
+    /// Could not allocate unique ids after several tries (should never happen in practice).
+    #[error("could not allocate unique identifiers")]
+    Exhausted,
+    /// The database failed. The message is for logs, never for clients.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Who a passcode belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasscodeOwner {
+    /// A dynamic passcode of one booking.
+    Booking(EventId),
+    /// A host's fixed personal passcode, shared by all their fixed-passcode bookings.
+    Host(UserId),
+}
+
+/// A page of a customer's bookings, ordered by event id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Unix seconds, inclusive: bookings that end after this.
+    pub from: i64,
+    /// Unix seconds, exclusive: bookings that start before this.
+    pub to: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is, for logs and metrics: "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Cheap round trip proving the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // ---- tenants -------------------------------------------------------------------------
+
+    /// Upserts customers, users and credentials in one transaction: all or nothing.
+    async fn import(&self, data: &ImportData) -> StoreResult<ImportSummary>;
+    async fn customer_count(&self) -> StoreResult<i64>;
+    async fn customer_by_code(&self, code: &str) -> StoreResult<Option<huiyi_domain::Customer>>;
+    /// Stores the hash of a new key for the customer with this code.
+    async fn add_credential(&self, customer_code: &str, key_hash: &str, admin: bool) -> StoreResult<()>;
+    /// The credential whose key hashes to `key_hash` (hex SHA-256), with its customer.
+    async fn credential(&self, key_hash: &str) -> StoreResult<Option<Credential>>;
+    /// A user of this customer by userId; users of other customers are not found.
+    async fn user(&self, customer: CustomerKey, user_id: UserId) -> StoreResult<Option<User>>;
+    /// A user of this customer by email (case-insensitive).
+    async fn user_by_email(&self, customer: CustomerKey, email: &str) -> StoreResult<Option<User>>;
+
+    // ---- bookings ------------------------------------------------------------------------
+
+    /// Stores a booking, allocating its conference id, event id, billing code, link codes and
+    /// passcodes (the host's fixed pair, created on first use, or a fresh dynamic pair). Unique
+    /// constraints guard every one of them; a collision is retried with new values.
+    async fn create_booking(&self, new: &NewBooking) -> StoreResult<Booking>;
+    /// Stores many bookings at once (bulk loads and benchmarks); same allocation rules.
+    async fn create_bookings(&self, new: &[NewBooking]) -> StoreResult<u64>;
+    async fn booking(&self, customer: CustomerKey, conference_id: &ConferenceId) -> StoreResult<Option<Booking>>;
+    async fn booking_by_event(&self, customer: CustomerKey, event_id: EventId) -> StoreResult<Option<Booking>>;
+    async fn passcode_owner(&self, customer: CustomerKey, pcode: &str) -> StoreResult<Option<PasscodeOwner>>;
+    /// Writes the booking's mutable fields (title, times, zone, invitees, details) if its
+    /// `version` is still the stored one, and returns it with the new version and `modified_at`.
+    /// Ids, passcodes and links never change. `Conflict` if it changed meanwhile.
+    async fn update_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking>;
+    /// Marks the booking cancelled if its `version` is still the stored one.
+    async fn cancel_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking>;
+    /// A host's bookings (cancelled included) that overlap the window, ordered by start.
+    async fn host_bookings(&self, customer: CustomerKey, host: UserId, window: Window) -> StoreResult<Vec<Booking>>;
+    /// A customer's bookings (cancelled included) overlapping the window, ordered by event id,
+    /// those after `after_event` only, at most `limit`.
+    async fn customer_bookings(
+        &self,
+        customer: CustomerKey,
+        window: Window,
+        after_event: Option<EventId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Booking>>;
+}

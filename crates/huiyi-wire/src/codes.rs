@@ -1,0 +1,117 @@
+//! Every status code the server answers with. `docs/errors.md` lists the same table; a test
+//! keeps the two in step.
+
+/// A stable error code. The numbers from the reference keep their meaning; the rest are ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// Missing or wrong credentials.
+    AuthFailed,
+    /// Too many requests from this client.
+    RateLimited,
+    /// A parameter is missing, of the wrong type or out of range.
+    InvalidParameter,
+    /// The body is not JSON or a form.
+    MalformedBody,
+    /// Recurring meetings are not supported yet.
+    RecurringUnsupported,
+    /// No such conference (or one of another customer).
+    ConferenceNotFound,
+    /// The meeting is cancelled: it cannot be edited or cancelled again.
+    ConferenceCancelled,
+    /// The meeting has ended or expired: it cannot be edited or cancelled.
+    ConferenceOver,
+    /// The booking was changed by someone else at the same moment; retry.
+    ConcurrentChange,
+    /// Admin verification failed.
+    AdminCheckFailed,
+    /// No such host account (or one of another customer).
+    HostNotFound,
+    /// Every box in the request failed validation.
+    AllBoxesInvalid,
+    /// No such path.
+    UnknownPath,
+    /// The path exists but not with this method.
+    MethodNotAllowed,
+    /// The body is larger than the server accepts.
+    BodyTooLarge,
+    /// The server failed; the request id leads to the cause in the logs.
+    Internal,
+    /// The database is not reachable.
+    Unavailable,
+}
+
+impl Code {
+    pub const ALL: [Code; 17] = [
+        Code::AuthFailed,
+        Code::RateLimited,
+        Code::InvalidParameter,
+        Code::MalformedBody,
+        Code::RecurringUnsupported,
+        Code::ConferenceNotFound,
+        Code::ConferenceCancelled,
+        Code::ConferenceOver,
+        Code::ConcurrentChange,
+        Code::AdminCheckFailed,
+        Code::HostNotFound,
+        Code::AllBoxesInvalid,
+        Code::UnknownPath,
+        Code::MethodNotAllowed,
+        Code::BodyTooLarge,
+        Code::Internal,
+        Code::Unavailable,
+    ];
+
+    pub fn number(self) -> i64 {
+        match self {
+            Code::AuthFailed => 50001,
+            Code::RateLimited => 50002,
+            Code::InvalidParameter => 50103,
+            Code::MalformedBody => 50104,
+            Code::RecurringUnsupported => 50105,
+            Code::ConferenceNotFound => 50709,
+            Code::ConferenceCancelled => 50710,
+            Code::ConferenceOver => 50711,
+            Code::ConcurrentChange => 50712,
+            Code::AdminCheckFailed => 51101,
+            Code::HostNotFound => 51104,
+            Code::AllBoxesInvalid => 51208,
+            Code::UnknownPath => 50404,
+            Code::MethodNotAllowed => 50405,
+            Code::BodyTooLarge => 50413,
+            Code::Internal => 50500,
+            Code::Unavailable => 50503,
+        }
+    }
+
+    /// The HTTP status: 200 for every answer of the API, except transport failures.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Code::UnknownPath => 404,
+            Code::MethodNotAllowed => 405,
+            Code::BodyTooLarge => 413,
+            Code::RateLimited => 429,
+            _ => 200,
+        }
+    }
+}
+
+/// An error as the client sees it: a code and an English message that says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code:?} ({}): {message}", code.number())]
+pub struct WireError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl WireError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidParameter, message)
+    }
+}

@@ -1,0 +1,13 @@
+//! The vendor's wire format. Everything lenient about it lives here: bodies as JSON or form,
+//! numbers as strings, stray whitespace, URL-encoded text. What leaves this crate is strict.
+//! Answer shapes follow the reference's examples per endpoint, key for key and type for type.
+
+pub mod answers;
+pub mod body;
+pub mod codes;
+pub mod envelope;
+pub mod lenient;
+pub mod requests;
+
+pub use codes::{Code, WireError};
+pub use envelope::{Envelope, Family};
