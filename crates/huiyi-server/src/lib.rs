@@ -1,1 +1,14 @@
+//! The huiyi server. `routes/` names each path and calls one service; `services/` hold the
+//! use-cases; storage is behind `huiyi_store::Store`.
 
+pub mod app;
+pub mod call;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod services;
+pub mod store;
+
+pub use app::{AppState, router, serve};
+pub use config::Config;

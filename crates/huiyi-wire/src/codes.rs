@@ -6,8 +6,6 @@
 pub enum Code {
     /// Missing or wrong credentials.
     AuthFailed,
-    /// Too many requests from this client.
-    RateLimited,
     /// A parameter is missing, of the wrong type or out of range.
     InvalidParameter,
     /// The body is not JSON or a form.
@@ -26,8 +24,6 @@ pub enum Code {
     AdminCheckFailed,
     /// No such host account (or one of another customer).
     HostNotFound,
-    /// Every box in the request failed validation.
-    AllBoxesInvalid,
     /// No such path.
     UnknownPath,
     /// The path exists but not with this method.
@@ -36,14 +32,11 @@ pub enum Code {
     BodyTooLarge,
     /// The server failed; the request id leads to the cause in the logs.
     Internal,
-    /// The database is not reachable.
-    Unavailable,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 14] = [
         Code::AuthFailed,
-        Code::RateLimited,
         Code::InvalidParameter,
         Code::MalformedBody,
         Code::RecurringUnsupported,
@@ -53,18 +46,15 @@ impl Code {
         Code::ConcurrentChange,
         Code::AdminCheckFailed,
         Code::HostNotFound,
-        Code::AllBoxesInvalid,
         Code::UnknownPath,
         Code::MethodNotAllowed,
         Code::BodyTooLarge,
         Code::Internal,
-        Code::Unavailable,
     ];
 
     pub fn number(self) -> i64 {
         match self {
             Code::AuthFailed => 50001,
-            Code::RateLimited => 50002,
             Code::InvalidParameter => 50103,
             Code::MalformedBody => 50104,
             Code::RecurringUnsupported => 50105,
@@ -74,12 +64,10 @@ impl Code {
             Code::ConcurrentChange => 50712,
             Code::AdminCheckFailed => 51101,
             Code::HostNotFound => 51104,
-            Code::AllBoxesInvalid => 51208,
             Code::UnknownPath => 50404,
             Code::MethodNotAllowed => 50405,
             Code::BodyTooLarge => 50413,
             Code::Internal => 50500,
-            Code::Unavailable => 50503,
         }
     }
 
@@ -89,7 +77,6 @@ impl Code {
             Code::UnknownPath => 404,
             Code::MethodNotAllowed => 405,
             Code::BodyTooLarge => 413,
-            Code::RateLimited => 429,
             _ => 200,
         }
     }
@@ -113,5 +100,32 @@ impl WireError {
 
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(Code::InvalidParameter, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/errors.md lists every code, with its HTTP status, and no code that does not exist.
+    #[test]
+    fn the_error_table_matches_the_codes() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let rows: Vec<(i64, u16)> = doc
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                Some((cells.get(1)?.parse().ok()?, cells.get(2)?.parse().ok()?))
+            })
+            .collect();
+        for c in Code::ALL {
+            assert!(rows.contains(&(c.number(), c.http_status())), "{c:?} missing from errors.md");
+        }
+        assert_eq!(rows.len(), Code::ALL.len(), "errors.md lists a code the server does not have");
+        let mut numbers: Vec<i64> = Code::ALL.iter().map(|c| c.number()).collect();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), Code::ALL.len(), "two codes share a number");
     }
 }

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod envelope;
 pub mod lenient;
 pub mod requests;
+pub mod shape;
 
 pub use codes::{Code, WireError};
 pub use envelope::{Envelope, Family};

@@ -1,0 +1,139 @@
+//! Application state, the router, and `serve` with an injected listener (tests bind
+//! `127.0.0.1:0`, pass the listener in and wait on `/readyz`).
+
+use crate::call::{RequestId, envelope_response, family_of, new_request_id};
+use crate::config::Config;
+use crate::routes;
+use crate::services::{Bookings, Credentials};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use huiyi_store::Store;
+use huiyi_wire::Code;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub credentials: Credentials,
+    pub bookings: Bookings,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        let config = Arc::new(config);
+        Self {
+            bookings: Bookings::new(store.clone(), config.clone()),
+            credentials: Credentials,
+            store,
+            config,
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .merge(routes::health::routes())
+        .merge(routes::v1::routes())
+        .merge(routes::room::routes())
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(crate::metrics::track))
+        .layer(middleware::from_fn(with_request_id))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+/// Gives every request an id, in its span and (through `Call`) in the envelope.
+async fn with_request_id(mut req: Request, next: Next) -> Response {
+    let id = new_request_id();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    next.run(req).instrument(span).await
+}
+
+async fn unknown_path(req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    envelope_response(
+        family_of(&path),
+        Code::UnknownPath.number(),
+        serde_json::Value::Null,
+        format!("there is no endpoint at {path}; check the path against the API reference"),
+        &request_id_of(&req),
+        Instant::now(),
+    )
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    envelope_response(
+        family_of(&path),
+        Code::MethodNotAllowed.number(),
+        serde_json::Value::Null,
+        format!("{} is not accepted at {path}; most endpoints take POST", req.method()),
+        &request_id_of(&req),
+        Instant::now(),
+    )
+}
+
+fn request_id_of(req: &Request) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(new_request_id)
+}
+
+/// A panic is a bug; the client still gets the envelope, never a dropped connection.
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    envelope_response(
+        huiyi_wire::Family::V1,
+        Code::Internal.number(),
+        serde_json::Value::Null,
+        "the server failed; report the time of the request".to_owned(),
+        &new_request_id(),
+        Instant::now(),
+    )
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,69 @@
+//! The server's error: a wire code and an English message that says what to fix. Causes go to
+//! the log (with the request id), never to the client.
+
+use huiyi_store::StoreError;
+use huiyi_wire::{Code, WireError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidParameter, message)
+    }
+
+    pub fn conference_not_found(id: impl std::fmt::Display) -> Self {
+        Self::new(
+            Code::ConferenceNotFound,
+            format!("conference {id} does not exist; check the conferenceId"),
+        )
+    }
+
+    pub fn host_not_found(who: impl std::fmt::Display) -> Self {
+        Self::new(
+            Code::HostNotFound,
+            format!("no user account {who} was found; check userId or email"),
+        )
+    }
+}
+
+impl From<WireError> for ApiError {
+    fn from(e: WireError) -> Self {
+        Self {
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(m) => Self::invalid(m),
+            StoreError::Conflict => Self::new(
+                Code::ConcurrentChange,
+                "the meeting was changed by another request at the same moment; send the request again",
+            ),
+            StoreError::NotFound => Self::new(Code::ConferenceNotFound, "the conference does not exist"),
+            StoreError::Exhausted | StoreError::Database(_) => {
+                tracing::error!(error = %e, "storage failed");
+                Self::new(
+                    Code::Internal,
+                    "the server could not complete the request; try again, and report the request_id if it persists",
+                )
+            }
+        }
+    }
+}

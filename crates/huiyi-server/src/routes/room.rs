@@ -1,0 +1,162 @@
+//! The room-era `/confopenapi/room/...` paths (endpoints 14–18 and 23 of API.md §7).
+
+use super::{ctx, three_months_after, time_field};
+use crate::app::AppState;
+use crate::call::Call;
+use crate::error::ApiError;
+use crate::services::Target;
+use crate::services::bookings_zone as zone_of;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use huiyi_domain::time::now_unix;
+use huiyi_store::Window;
+use huiyi_wire::answers::{self, RoomItem};
+use huiyi_wire::requests::{BookingRequest, HostRef};
+
+/// Default and largest page of `listByAdmin`.
+const DEFAULT_PAGE: i64 = 10;
+const MAX_PAGE: i64 = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/confopenapi/room/reservConference", post(reserv_conference))
+        .route("/confopenapi/room/updateReservConference", post(update_reserv_conference))
+        .route("/confopenapi/room/cancelReservConference", post(cancel_reserv_conference))
+        .route("/confopenapi/room/conference/infos", post(infos))
+        .route("/confopenapi/room/conference/list", post(list))
+        .route("/confopenapi/room/conference/listByAdmin", post(list_by_admin))
+}
+
+/// 14: book a meeting (room-era); answers with `eventId`.
+async fn reserv_conference(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let (b, host) = app.bookings.book(&t, BookingRequest::parse(call.fields()?)?).await?;
+        Ok(answers::room_reserv(&b, &ctx(&app, &t.customer, &host, now_unix())))
+    };
+    call.answer(outcome.await)
+}
+
+/// 15: edit by `eventId` or `conferenceId`.
+async fn update_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let (b, host) = app.bookings.edit(&t, BookingRequest::parse(call.fields()?)?).await?;
+        Ok(answers::room_reserv(&b, &ctx(&app, &t.customer, &host, now_unix())))
+    };
+    call.answer(outcome.await)
+}
+
+/// 16: cancel by `eventId` or `conferenceId`.
+async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let f = call.fields()?;
+        let target = match (f.nonempty("conferenceId")?, f.i64("eventId")?.filter(|e| *e != 0)) {
+            (Some(c), _) => Target::Conference(c),
+            (None, Some(e)) => Target::Event(e),
+            (None, None) => return Err(ApiError::invalid("conferenceId or eventId is required")),
+        };
+        if f.i64("singleStartTime")?.is_some() {
+            return Err(ApiError::new(
+                huiyi_wire::Code::RecurringUnsupported,
+                "singleStartTime names one occurrence of a series; recurring meetings are not supported yet",
+            ));
+        }
+        app.bookings.cancel(&t, target, &HostRef::parse(f)?).await?;
+        Ok(serde_json::Value::Null)
+    };
+    call.answer(outcome.await)
+}
+
+/// 17: full booking record(s) by `conferenceId` or host `pcode`.
+async fn infos(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let f = call.fields()?;
+        let who = HostRef::parse(f)?;
+        if !who.is_empty() {
+            app.bookings.user(&t, &who).await?;
+        }
+        let (b, host) = match (f.nonempty("conferenceId")?, f.nonempty("pcode")?) {
+            (Some(c), _) => app.bookings.find(&t, &Target::Conference(c)).await?,
+            (None, Some(p)) => app.bookings.find_by_pcode(&t, &p).await?,
+            (None, None) => return Err(ApiError::invalid("conferenceId or pcode is required")),
+        };
+        let access = room_access(&app);
+        Ok(vec![answers::room_item(&b, &ctx(&app, &t.customer, &host, now_unix()), &access)])
+    };
+    call.answer(outcome.await)
+}
+
+/// 18: a host's meetings between `startTime` and `endTime` (unix seconds).
+async fn list(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let f = call.fields()?;
+        let zone = zone_of(&t);
+        let now = now_unix();
+        let from = time_field(f, "startTime", zone)?.unwrap_or(now);
+        let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
+        let (host, list) = app.bookings.host_list(&t, &HostRef::parse(f)?, Window { from, to }).await?;
+        let access = room_access(&app);
+        let c = ctx(&app, &t.customer, &host, now);
+        Ok(list.iter().map(|b| answers::room_item(b, &c, &access)).collect::<Vec<RoomItem>>())
+    };
+    call.answer(outcome.await)
+}
+
+/// 23: every meeting of the admin's customer, paged by `limit` and `eventIdFilter`.
+async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let f = call.fields()?;
+        let zone = zone_of(&t);
+        let now = now_unix();
+        let from = time_field(f, "startTime", zone)?.unwrap_or(now);
+        let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
+        let limit = f.i64("limit")?.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::invalid(format!("limit must be between 1 and {MAX_PAGE}; got {limit}")));
+        }
+        let after = f.i64("eventIdFilter")?.filter(|e| *e > 0);
+        let admin = HostRef {
+            user_id: f.i64("adminUserId")?,
+            email: None,
+        };
+        let list = app
+            .bookings
+            .customer_list(&t, &admin, Window { from, to }, after, limit)
+            .await?;
+        let access = room_access(&app);
+        Ok(list
+            .iter()
+            .map(|(b, host)| answers::room_item(b, &ctx(&app, &t.customer, host, now), &access))
+            .collect::<Vec<RoomItem>>())
+    };
+    call.answer(outcome.await)
+}
+
+/// The configured dial-in numbers in the room-era shape: the same list in both languages, and
+/// none chosen by the customer. Without numbers every list is `null`, as example 23 shows.
+fn room_access(app: &AppState) -> answers::RoomAccessNumbers {
+    let numbers = &app.config.access_numbers;
+    if numbers.is_empty() {
+        return answers::RoomAccessNumbers::default();
+    }
+    let list: Vec<answers::RoomAccessNumber> = numbers
+        .iter()
+        .map(|n| answers::RoomAccessNumber {
+            area: n.area.clone(),
+            choose_by_self: 0,
+            number: n.number.clone(),
+        })
+        .collect();
+    answers::RoomAccessNumbers {
+        choose_by_self: Some(Vec::new()),
+        en_us: Some(list.clone()),
+        zh_cn: Some(list),
+    }
+}

@@ -1,0 +1,451 @@
+//! Booking single meetings: book, edit, cancel, read and list.
+
+use crate::config::Config;
+use crate::error::{ApiError, ApiResult};
+use huiyi_domain::time::{Zone, parse_time};
+use huiyi_domain::{
+    Booking, ConferenceId, Credential, Details, EventId, Invitee, MAX_INVITEES, MAX_LENGTH_MINUTES,
+    MAX_TITLE_CHARS, NewBooking, PasswordType, Status, User, UserId,
+};
+use huiyi_store::{PasscodeOwner, Store, StoreError, Window};
+use huiyi_wire::Code;
+use huiyi_wire::requests::{BookingRequest, HostRef, InviteeRef};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How far ahead a meeting may be booked.
+const MAX_AHEAD_SECS: i64 = 5 * 366 * 86_400;
+/// A start this far in the past is still accepted (clock skew, "start now" bookings).
+const PAST_GRACE_SECS: i64 = 300;
+/// Optimistic-concurrency retries for edits and cancels.
+const WRITE_RETRIES: usize = 3;
+
+/// Which booking a request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Conference(String),
+    Event(EventId),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Conference(c) => f.write_str(c),
+            Target::Event(e) => write!(f, "with eventId {e}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Bookings {
+    store: Arc<dyn Store>,
+    config: Arc<Config>,
+}
+
+impl Bookings {
+    pub fn new(store: Arc<dyn Store>, config: Arc<Config>) -> Self {
+        Self { store, config }
+    }
+
+    /// The user a request names as host (or acting user): 51104 when there is none in this
+    /// customer, exactly as for a user that does not exist at all.
+    pub async fn user(&self, t: &Credential, who: &HostRef) -> ApiResult<User> {
+        let customer = t.customer.key;
+        let found = match (who.user_id, &who.email) {
+            (Some(id), _) => match UserId::new(id) {
+                Some(uid) => self.store.user(customer, uid).await?,
+                None => None,
+            },
+            (None, Some(email)) => self.store.user_by_email(customer, email).await?,
+            (None, None) => {
+                return Err(ApiError::invalid("userId is required (or email when no userId is known)"));
+            }
+        };
+        found.ok_or_else(|| {
+            ApiError::host_not_found(match (who.user_id, &who.email) {
+                (Some(id), _) => id.to_string(),
+                (None, Some(e)) => e.clone(),
+                _ => String::new(),
+            })
+        })
+    }
+
+    pub async fn book(&self, t: &Credential, req: BookingRequest) -> ApiResult<(Booking, User)> {
+        if req.recurring {
+            return Err(ApiError::new(
+                Code::RecurringUnsupported,
+                "recurring meetings are not supported yet; book each meeting with cycle 0",
+            ));
+        }
+        let host = self.user(t, &req.host).await?;
+        let now = huiyi_domain::time::now_unix();
+        let zone = req.timezone.unwrap_or_else(|| customer_zone(t));
+        let start_text = req
+            .start
+            .as_deref()
+            .ok_or_else(|| ApiError::invalid("starttime is required, e.g. \"2020-09-07 20:00:00\""))?;
+        let start = read_start(start_text, zone, now)?;
+        let length = check_length(
+            req.length
+                .ok_or_else(|| ApiError::invalid("length is required: the meeting's length in minutes"))?,
+        )?;
+        let title = match req.title.filter(|t| !t.is_empty()) {
+            Some(t) => check_title(t)?,
+            None => format!("{}的会议", display_name(&host)),
+        };
+        let invitees = match req.invitees {
+            Some(list) => self.resolve_invitees(t, list).await?,
+            None => Vec::new(),
+        };
+        check_settings(&req.settings)?;
+        let new = NewBooking {
+            customer: t.customer.key,
+            host: host.user_id,
+            title,
+            start,
+            length_minutes: length,
+            zone,
+            password_type: req.password_type.unwrap_or(PasswordType::Fixed),
+            invitees,
+            details: Details {
+                summary: req.summary.unwrap_or_default(),
+                location: req.location.unwrap_or_default(),
+                source: req.source.unwrap_or_default(),
+                settings: req.settings,
+            },
+            created_at: now,
+        };
+        let booking = self.store.create_booking(&new).await?;
+        tracing::info!(event_id = booking.event_id, conference_id = %booking.conference_id, "booked");
+        Ok((booking, host))
+    }
+
+    /// Changes only the fields the request names. Ids and passcodes stay; `password_type` on
+    /// an edit is ignored for that reason.
+    pub async fn edit(&self, t: &Credential, req: BookingRequest) -> ApiResult<(Booking, User)> {
+        if req.recurring {
+            return Err(ApiError::new(
+                Code::RecurringUnsupported,
+                "recurring meetings are not supported yet; edit with cycle 0",
+            ));
+        }
+        let target = target_of(&req.conference_id, req.event_id)?;
+        let actor = if req.host.is_empty() { None } else { Some(self.user(t, &req.host).await?) };
+        let invitees = match req.invitees.clone() {
+            Some(list) => Some(self.resolve_invitees(t, list).await?),
+            None => None,
+        };
+        check_settings(&req.settings)?;
+        for _ in 0..WRITE_RETRIES {
+            let now = huiyi_domain::time::now_unix();
+            let mut b = self.writable(t, &target, actor.as_ref(), now).await?;
+            if let Some(z) = req.timezone {
+                b.zone = z;
+            }
+            if let Some(text) = &req.start {
+                let start = parse_time(text, b.zone)
+                    .map_err(|e| ApiError::invalid(format!("starttime: {e}")))?;
+                if start != b.start {
+                    b.start = read_start(text, b.zone, now)?;
+                }
+            }
+            if let Some(len) = req.length {
+                b.length_minutes = check_length(len)?;
+            }
+            if let Some(title) = req.title.clone().filter(|t| !t.is_empty()) {
+                b.title = check_title(title)?;
+            }
+            if let Some(s) = &req.summary {
+                b.details.summary = s.clone();
+            }
+            if let Some(s) = &req.location {
+                b.details.location = s.clone();
+            }
+            if let Some(s) = &req.source {
+                b.details.source = s.clone();
+            }
+            if let Some(list) = &invitees {
+                b.invitees = list.clone();
+            }
+            b.details.settings.merge(req.settings.clone());
+            check_settings(&b.details.settings)?;
+            match self.store.update_booking(&b, now).await {
+                Ok(saved) => {
+                    let host = self.host_of(t, &saved).await?;
+                    return Ok((saved, host));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(&target)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    pub async fn cancel(&self, t: &Credential, target: Target, actor: &HostRef) -> ApiResult<Booking> {
+        let actor = if actor.is_empty() { None } else { Some(self.user(t, actor).await?) };
+        for _ in 0..WRITE_RETRIES {
+            let now = huiyi_domain::time::now_unix();
+            let b = self.writable(t, &target, actor.as_ref(), now).await?;
+            match self.store.cancel_booking(&b, now).await {
+                Ok(saved) => {
+                    tracing::info!(event_id = saved.event_id, "cancelled");
+                    return Ok(saved);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(&target)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// The booking, if it may still be changed by `actor` (its host or an admin).
+    async fn writable(&self, t: &Credential, target: &Target, actor: Option<&User>, now: i64) -> ApiResult<Booking> {
+        let b = self.get(t, target).await?;
+        if let Some(a) = actor
+            && a.user_id != b.host
+            && !a.admin
+        {
+            return Err(ApiError::invalid(format!(
+                "user {} is neither the host of conference {} nor an admin",
+                a.user_id, b.conference_id
+            )));
+        }
+        match b.status_at(now) {
+            Status::Cancelled => Err(ApiError::new(
+                Code::ConferenceCancelled,
+                format!("conference {} is cancelled and can no longer be changed", b.conference_id),
+            )),
+            Status::Ended | Status::Expired => Err(ApiError::new(
+                Code::ConferenceOver,
+                format!("conference {} is over and can no longer be changed", b.conference_id),
+            )),
+            _ => Ok(b),
+        }
+    }
+
+    pub async fn get(&self, t: &Credential, target: &Target) -> ApiResult<Booking> {
+        let customer = t.customer.key;
+        let found = match target {
+            Target::Conference(id) => match ConferenceId::parse(id) {
+                Ok(cid) => self.store.booking(customer, &cid).await?,
+                Err(_) => None,
+            },
+            Target::Event(e) => self.store.booking_by_event(customer, *e).await?,
+        };
+        found.ok_or_else(|| ApiError::conference_not_found(target))
+    }
+
+    /// The booking with its host.
+    pub async fn find(&self, t: &Credential, target: &Target) -> ApiResult<(Booking, User)> {
+        let b = self.get(t, target).await?;
+        let host = self.host_of(t, &b).await?;
+        Ok((b, host))
+    }
+
+    /// Bookings a passcode opens: a dynamic pair opens its booking; a host's fixed pair opens
+    /// that host's current or next fixed-passcode meeting.
+    pub async fn find_by_pcode(&self, t: &Credential, pcode: &str) -> ApiResult<(Booking, User)> {
+        let missing = || ApiError::conference_not_found(format!("with pcode {pcode}"));
+        match self.store.passcode_owner(t.customer.key, pcode).await? {
+            None => Err(missing()),
+            Some(PasscodeOwner::Booking(e)) => self.find(t, &Target::Event(e)).await,
+            Some(PasscodeOwner::Host(uid)) => {
+                let now = huiyi_domain::time::now_unix();
+                let window = Window {
+                    from: now,
+                    to: now + MAX_AHEAD_SECS,
+                };
+                let host = self.store.user(t.customer.key, uid).await?.ok_or_else(missing)?;
+                let next = self
+                    .store
+                    .host_bookings(t.customer.key, uid, window)
+                    .await?
+                    .into_iter()
+                    .find(|b| !b.is_cancelled() && b.password_type == PasswordType::Fixed)
+                    .ok_or_else(missing)?;
+                Ok((next, host))
+            }
+        }
+    }
+
+    pub async fn host_list(&self, t: &Credential, who: &HostRef, window: Window) -> ApiResult<(User, Vec<Booking>)> {
+        check_window(window)?;
+        let host = self.user(t, who).await?;
+        let list = self.store.host_bookings(t.customer.key, host.user_id, window).await?;
+        Ok((host, list))
+    }
+
+    /// Every booking of the admin's customer in the window, paged by event id. Needs an admin
+    /// credential and an `adminUserId` that is an admin of the same customer.
+    pub async fn customer_list(
+        &self,
+        t: &Credential,
+        admin: &HostRef,
+        window: Window,
+        after: Option<EventId>,
+        limit: i64,
+    ) -> ApiResult<Vec<(Booking, User)>> {
+        check_window(window)?;
+        let refused = || {
+            ApiError::new(
+                Code::AdminCheckFailed,
+                "admin verification failed: use an admin key and an adminUserId that is an admin of the same customer",
+            )
+        };
+        if !t.admin {
+            return Err(refused());
+        }
+        let user = self.user(t, admin).await.map_err(|_| refused())?;
+        if !user.admin {
+            return Err(refused());
+        }
+        let list = self
+            .store
+            .customer_bookings(t.customer.key, window, after, limit)
+            .await?;
+        let mut hosts: HashMap<UserId, User> = HashMap::new();
+        let mut out = Vec::with_capacity(list.len());
+        for b in list {
+            let host = match hosts.get(&b.host) {
+                Some(h) => h.clone(),
+                None => {
+                    let h = self.host_of(t, &b).await?;
+                    hosts.insert(b.host, h.clone());
+                    h
+                }
+            };
+            out.push((b, host));
+        }
+        Ok(out)
+    }
+
+    async fn host_of(&self, t: &Credential, b: &Booking) -> ApiResult<User> {
+        self.store.user(t.customer.key, b.host).await?.ok_or_else(|| {
+            tracing::error!(event_id = b.event_id, "booking's host is missing");
+            ApiError::new(Code::Internal, "the meeting's host account is missing")
+        })
+    }
+
+    async fn resolve_invitees(&self, t: &Credential, list: Vec<InviteeRef>) -> ApiResult<Vec<Invitee>> {
+        if list.len() > MAX_INVITEES {
+            return Err(ApiError::invalid(format!(
+                "at most {MAX_INVITEES} invitees may be given; got {}",
+                list.len()
+            )));
+        }
+        let mut out = Vec::with_capacity(list.len());
+        for item in list {
+            match item {
+                InviteeRef::User { user_id, name } => {
+                    let user = match UserId::new(user_id) {
+                        Some(uid) => self.store.user(t.customer.key, uid).await?,
+                        None => None,
+                    }
+                    .ok_or_else(|| {
+                        ApiError::invalid(format!("invitee userId {user_id} is not a user of this customer"))
+                    })?;
+                    out.push(Invitee {
+                        user_id: Some(user.user_id),
+                        name: if name.is_empty() { display_name(&user) } else { name },
+                        email: user.email,
+                        mobile: user.mobile,
+                    });
+                }
+                InviteeRef::External { name, email, mobile } => out.push(Invitee {
+                    user_id: None,
+                    name,
+                    email,
+                    mobile,
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The public base URL links are built on.
+    pub fn public_url(&self) -> &str {
+        &self.config.public_url
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+pub fn customer_zone(t: &Credential) -> Zone {
+    Zone::parse(&t.customer.timezone).unwrap_or_default()
+}
+
+pub fn display_name(u: &User) -> String {
+    if u.name.is_empty() { u.email.clone() } else { u.name.clone() }
+}
+
+fn target_of(conference_id: &Option<String>, event_id: Option<EventId>) -> ApiResult<Target> {
+    match (conference_id, event_id) {
+        (Some(c), _) => Ok(Target::Conference(c.clone())),
+        (None, Some(e)) => Ok(Target::Event(e)),
+        (None, None) => Err(ApiError::invalid("conferenceId (or eventId) is required")),
+    }
+}
+
+fn read_start(text: &str, zone: Zone, now: i64) -> ApiResult<i64> {
+    let start = parse_time(text, zone).map_err(|e| ApiError::invalid(format!("starttime: {e}")))?;
+    if start < now - PAST_GRACE_SECS {
+        return Err(ApiError::invalid(format!(
+            "starttime {text:?} is in the past; book meetings that start from now on"
+        )));
+    }
+    if start > now + MAX_AHEAD_SECS {
+        return Err(ApiError::invalid(format!(
+            "starttime {text:?} is more than 5 years ahead"
+        )));
+    }
+    Ok(start)
+}
+
+fn check_length(len: i64) -> ApiResult<i64> {
+    if (1..=MAX_LENGTH_MINUTES).contains(&len) {
+        Ok(len)
+    } else {
+        Err(ApiError::invalid(format!(
+            "length must be between 1 and {MAX_LENGTH_MINUTES} minutes; got {len}"
+        )))
+    }
+}
+
+fn check_title(title: String) -> ApiResult<String> {
+    let n = title.chars().count();
+    if n > MAX_TITLE_CHARS {
+        return Err(ApiError::invalid(format!(
+            "title must be at most {MAX_TITLE_CHARS} characters; got {n}"
+        )));
+    }
+    if title.chars().any(|c| c.is_control()) {
+        return Err(ApiError::invalid("title must not contain control characters"));
+    }
+    Ok(title)
+}
+
+fn check_settings(s: &huiyi_domain::Settings) -> ApiResult<()> {
+    if s.open_watchword == Some(true) && s.event_watchword.as_deref().unwrap_or("").is_empty() {
+        return Err(ApiError::invalid("openWatchword is 1, so eventWatchword must not be empty"));
+    }
+    if s.join_conf_sel_tag == Some(true) && s.join_conf_tags.as_deref().unwrap_or("").is_empty() {
+        return Err(ApiError::invalid(
+            "joinConfSelTag is 1, so joinConfTags must list the tags, e.g. \"aa,bb\"",
+        ));
+    }
+    Ok(())
+}
+
+fn check_window(w: Window) -> ApiResult<()> {
+    if w.to <= w.from {
+        return Err(ApiError::invalid("the end of the time window must be after its start"));
+    }
+    if w.to - w.from > MAX_AHEAD_SECS * 2 {
+        return Err(ApiError::invalid("the time window may span at most 10 years"));
+    }
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Use-cases, one method per thing a client can ask for. Routes call exactly one of these.
+
+mod bookings;
+mod tenants;
+
+pub use bookings::{Bookings, Target, customer_zone as bookings_zone, display_name};
+pub use tenants::{Credentials, demo_tenant, import_file};

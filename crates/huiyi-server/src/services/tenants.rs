@@ -1,0 +1,79 @@
+//! Tenants: resolving credentials, importing the operator's file, the demo tenant.
+
+use crate::error::{ApiError, ApiResult};
+use huiyi_domain::Credential;
+use huiyi_domain::secrets::{KeyHash, NewApiKey};
+use huiyi_store::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser, Store, StoreError};
+use huiyi_wire::Code;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Resolves presented keys. Only hashes are ever looked up or stored.
+#[derive(Clone, Copy, Default)]
+pub struct Credentials;
+
+impl Credentials {
+    pub async fn resolve(&self, store: &Arc<dyn Store>, hash: &KeyHash) -> ApiResult<Credential> {
+        store.credential(hash.as_str()).await?.ok_or_else(|| {
+            ApiError::new(
+                Code::AuthFailed,
+                "the API key is not valid; check the token you send (keys are shown once, when created)",
+            )
+        })
+    }
+}
+
+/// Reads and imports an operator's file in one transaction. Errors name the offending entry.
+pub async fn import_file(store: &dyn Store, path: &Path) -> anyhow::Result<ImportSummary> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let data: ImportData = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{} is not a valid import file: {e}", path.display()))?;
+    data.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    store.import(&data).await.map_err(|e| match e {
+        StoreError::Invalid(m) => anyhow::anyhow!("{}: {m}", path.display()),
+        other => anyhow::anyhow!(other),
+    })
+}
+
+pub const DEMO_CUSTOMER: &str = "DEMO";
+pub const DEMO_HOST: i64 = 10001;
+pub const DEMO_ADMIN: i64 = 10002;
+
+/// The demo tenant: a customer, a host, an admin and a fresh app key (returned in plain text,
+/// to print once).
+pub fn demo_tenant() -> (ImportData, NewApiKey) {
+    let key = NewApiKey::generate();
+    let data = ImportData {
+        customers: vec![ImportCustomer {
+            customer_code: DEMO_CUSTOMER.into(),
+            name: "Demo Company".into(),
+            timezone: huiyi_domain::DEFAULT_TIMEZONE.into(),
+            advance_hours: huiyi_domain::DEFAULT_ADVANCE_HOURS,
+        }],
+        users: vec![
+            ImportUser {
+                user_id: DEMO_HOST,
+                customer_code: DEMO_CUSTOMER.into(),
+                email: "host@demo.huiyi.local".into(),
+                name: "演示主持人".into(),
+                mobile: String::new(),
+                admin: false,
+            },
+            ImportUser {
+                user_id: DEMO_ADMIN,
+                customer_code: DEMO_CUSTOMER.into(),
+                email: "admin@demo.huiyi.local".into(),
+                name: "Demo Admin".into(),
+                mobile: String::new(),
+                admin: true,
+            },
+        ],
+        credentials: vec![ImportCredential {
+            customer_code: DEMO_CUSTOMER.into(),
+            key: key.reveal().to_owned(),
+            admin: false,
+        }],
+    };
+    (data, key)
+}

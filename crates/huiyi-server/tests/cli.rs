@@ -1,0 +1,229 @@
+//! The `huiyi` binary: serve (with --demo), admin import, admin key create, migrate, and
+//! durability of acknowledged bookings across `kill -9`.
+
+mod common;
+use common::*;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn huiyi() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_huiyi"));
+    c.env_remove("HUIYI_LISTEN")
+        .env_remove("HUIYI_DATABASE_URL")
+        .env_remove("HUIYI_PUBLIC_URL")
+        .env("RUST_LOG", "warn");
+    c
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(database: &str, extra: &[&str]) -> Server {
+    let port = free_port();
+    let child = huiyi()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    wait_ready(&reqwest::Client::new(), &url).await;
+    Server { child, url }
+}
+
+fn write_json(dir: &std::path::Path, name: &str, v: &Value) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn admin_import_is_idempotent_and_all_or_nothing() {
+    let (db, _guard) = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_json(dir.path(), "good.json", &serde_json::to_value(fixtures()).unwrap());
+    for _ in 0..2 {
+        let out = huiyi().args(["admin", "import"]).arg(&good).args(["--database", &db]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 customers, 5 users, 3 credentials"));
+    }
+    let store = huiyi_server::store::open(&db).await.unwrap();
+    assert_eq!(store.customer_count().await.unwrap(), 2);
+
+    // A typo'd key is refused, naming it; nothing of the file is applied.
+    let typo = json!({"customers": [{"customerCode": "C300", "name": "C", "timzone": "UTC"}]});
+    let p = write_json(dir.path(), "typo.json", &typo);
+    let out = huiyi().args(["admin", "import"]).arg(&p).args(["--database", &db]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timzone"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A later entry referring to a missing customer rolls back the earlier ones.
+    let bad = json!({
+        "customers": [{"customerCode": "C300", "name": "C", "timezone": "UTC", "advanceHours": 1}],
+        "users": [
+            {"userId": 700001, "customerCode": "C300", "email": "x@c.example", "name": "x", "mobile": "", "admin": false},
+            {"userId": 700002, "customerCode": "NOPE", "email": "y@c.example", "name": "y", "mobile": "", "admin": false}
+        ]
+    });
+    let p = write_json(dir.path(), "bad.json", &bad);
+    let out = huiyi().args(["admin", "import"]).arg(&p).args(["--database", &db]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("users[1]") && err.contains("NOPE"), "{err}");
+    assert_eq!(store.customer_count().await.unwrap(), 2, "nothing of the bad file was applied");
+    assert!(store.customer_by_code("C300").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn key_create_prints_a_working_key_once() {
+    let (db, _guard) = fresh_database().await;
+    let store = huiyi_server::store::open(&db).await.unwrap();
+    store.import(&fixtures()).await.unwrap();
+    let out = huiyi()
+        .args(["admin", "key", "create", "--customer", "B200", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(key.len() >= 32, "{key}");
+    let server = start_server(&db, &[]).await;
+    let v: Value = reqwest::Client::new()
+        .post(format!("{}/conference/conference/reservConference2", server.url))
+        .header("token", &key)
+        .json(&json!({"userId": HOST_B, "length": 30, "starttime": local_in_hours(30)}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], 0, "{v}");
+    // Unknown customers are refused.
+    let out = huiyi()
+        .args(["admin", "key", "create", "--customer", "NOPE", "--database", &db])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn serve_demo_prints_a_key_and_a_curl_that_books() {
+    let (db, _guard) = fresh_database().await;
+    let mut server = start_server(&db, &["--demo"]).await;
+    let stdout = server.child.stdout.take().unwrap();
+    let text = tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead, BufReader};
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().take(4) {
+            lines.push(line.unwrap());
+        }
+        lines.join("\n")
+    })
+    .await
+    .unwrap();
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("API key (shown once): "))
+        .unwrap_or_else(|| panic!("no key in:\n{text}"))
+        .to_owned();
+    let curl = text.lines().find(|l| l.starts_with("curl ")).expect("a curl line");
+    assert!(curl.contains(&server.url) && curl.contains(&key));
+    let out = Command::new("sh").arg("-c").arg(curl).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(v["status"], 0, "{v}");
+}
+
+#[tokio::test]
+async fn acknowledged_bookings_survive_kill_9() {
+    let (db, _guard) = fresh_database().await;
+    huiyi_server::store::open(&db).await.unwrap().import(&fixtures()).await.unwrap();
+    let server = start_server(&db, &[]).await;
+    let client = reqwest::Client::new();
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut workers = Vec::new();
+    for w in 0..8 {
+        let (client, url, acked) = (client.clone(), server.url.clone(), acknowledged.clone());
+        workers.push(tokio::spawn(async move {
+            for i in 0.. {
+                let r = client
+                    .post(format!("{url}/conference/conference/reservConference2"))
+                    .header("token", KEY_A)
+                    .json(&json!({"userId": HOST_A, "title": format!("w{w} #{i}"), "length": 30, "starttime": local_in_hours(40), "password_type": 1}))
+                    .send()
+                    .await;
+                let Ok(r) = r else { break };
+                let Ok(v) = r.json::<Value>().await else { break };
+                if v["status"] == 0 {
+                    acked.lock().unwrap().push(v["result"]["conferenceId"].as_str().unwrap().to_owned());
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pid = server.child.id();
+    let killed = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    for w in workers {
+        let _ = w.await;
+    }
+    drop(server);
+    let acked = acknowledged.lock().unwrap().clone();
+    assert!(acked.len() > 20, "only {} bookings were acknowledged before the kill", acked.len());
+
+    let again = start_server(&db, &[]).await;
+    for id in &acked {
+        let v: Value = client
+            .post(format!("{}/conference/conference/getConfStatus", again.url))
+            .header("token", KEY_A)
+            .json(&json!({"conferenceId": id}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["status"], 0, "acknowledged booking {id} is gone after kill -9: {v}");
+    }
+}
+
+#[tokio::test]
+async fn migrate_runs_and_is_repeatable() {
+    let (db, _guard) = fresh_database().await;
+    for _ in 0..2 {
+        let out = huiyi().args(["migrate", "--database", &db]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[tokio::test]
+async fn serve_shuts_down_gracefully_on_sigterm() {
+    let (db, _guard) = fresh_database().await;
+    let mut server = start_server(&db, &[]).await;
+    let pid = server.child.id();
+    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            exited = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let status = exited.expect("the server exits within 5 s of SIGTERM");
+    assert!(status.success(), "{status:?}");
+}

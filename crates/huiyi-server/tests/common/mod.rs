@@ -1,0 +1,204 @@
+//! Test harness: a server per test on its own database (a temp SQLite file, or a fresh
+//! PostgreSQL database when `HUIYI_TEST_POSTGRES_URL` is set), bound to `127.0.0.1:0`.
+#![allow(dead_code)]
+
+use huiyi_server::config::AccessNumberConfig;
+use huiyi_server::{AppState, Config};
+use huiyi_store::{ImportData, Store};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const KEY_A: &str = "test-key-customer-a-0123456789abcdef";
+pub const ADMIN_KEY_A: &str = "test-admin-key-customer-a-0123456789";
+pub const KEY_B: &str = "test-key-customer-b-0123456789abcdef";
+pub const HOST_A: i64 = 81299515;
+pub const HOST_A2: i64 = 4307081;
+pub const ADMIN_A: i64 = 12345824;
+pub const INVITEE_A: i64 = 87679779;
+pub const HOST_B: i64 = 88415897;
+pub const HOST_A_EMAIL: &str = "eyh1@test1.com";
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    pub database_url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    _db: DbGuard,
+}
+
+pub enum DbGuard {
+    Sqlite(tempfile::TempDir),
+    Postgres(huiyi_store_postgres::testing::TestDatabase),
+}
+
+pub fn backend() -> &'static str {
+    if std::env::var("HUIYI_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" }
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> (String, DbGuard) {
+    match std::env::var("HUIYI_TEST_POSTGRES_URL") {
+        Ok(base) => {
+            let db = huiyi_store_postgres::testing::TestDatabase::create(&base)
+                .await
+                .expect("create a PostgreSQL test database");
+            (db.url().to_owned(), DbGuard::Postgres(db))
+        }
+        Err(_) => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/huiyi.db", dir.path().display());
+            (url, DbGuard::Sqlite(dir))
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (database_url, guard) = fresh_database().await;
+    let store = huiyi_server::store::open(&database_url).await.expect("open store");
+    store.import(&fixtures()).await.expect("import fixtures");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let url = format!("http://{addr}");
+    let mut config = Config::for_public_url(&url);
+    config.access_numbers = vec![
+        AccessNumberConfig { area: "ALL".into(), number: "400-810-5211".into() },
+        AccessNumberConfig { area: "Beijing".into(), number: "+86(10)5808-4299".into() },
+    ];
+    let state = AppState::new(store.clone(), config);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        huiyi_server::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::new();
+    wait_ready(&client, &url).await;
+    TestApp {
+        url,
+        client,
+        store,
+        database_url,
+        shutdown: Some(tx),
+        _db: guard,
+    }
+}
+
+pub async fn wait_ready(client: &reqwest::Client, url: &str) {
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{url}/readyz")).send().await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("server at {url} never became ready");
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Two customers: A (hosts, an admin, an invitee, an app key and an admin key) and B.
+pub fn fixtures() -> ImportData {
+    serde_json::from_value(json!({
+        "customers": [
+            {"customerCode": "A100", "name": "Customer A", "timezone": "Asia/Shanghai", "advanceHours": 2},
+            {"customerCode": "B200", "name": "Customer B", "timezone": "Europe/Berlin", "advanceHours": 1}
+        ],
+        "users": [
+            {"userId": HOST_A, "customerCode": "A100", "email": HOST_A_EMAIL, "name": "eyh1", "mobile": "13800000000", "admin": false},
+            {"userId": HOST_A2, "customerCode": "A100", "email": "cx084@qs.com", "name": "邵兵", "mobile": "", "admin": false},
+            {"userId": ADMIN_A, "customerCode": "A100", "email": "admin@test1.com", "name": "Admin A", "mobile": "", "admin": true},
+            {"userId": INVITEE_A, "customerCode": "A100", "email": "fenliu@test1.com", "name": "分流测试1", "mobile": "", "admin": false},
+            {"userId": HOST_B, "customerCode": "B200", "email": "host@b.example", "name": "php0827_001", "mobile": "", "admin": false}
+        ],
+        "credentials": [
+            {"customerCode": "A100", "key": KEY_A, "admin": false},
+            {"customerCode": "A100", "key": ADMIN_KEY_A, "admin": true},
+            {"customerCode": "B200", "key": KEY_B, "admin": false}
+        ]
+    }))
+    .unwrap()
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, key: &str, body: &Value) -> Value {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("token", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        r.json().await.unwrap()
+    }
+
+    pub async fn post_raw(&self, path: &str, key: Option<&str>, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(k) = key {
+            req = req.header("token", k);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("every answer is a JSON envelope"))
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Value {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .header("token", key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        r.json().await.unwrap()
+    }
+
+    /// Books a meeting for `host` starting `hours_ahead` from now; returns the result.
+    pub async fn book(&self, key: &str, host: i64, hours_ahead: i64) -> Value {
+        let env = self
+            .post(
+                "/conference/conference/reservConference2",
+                key,
+                &json!({"userId": host, "title": "t", "length": 60, "starttime": local_in_hours(hours_ahead)}),
+            )
+            .await;
+        assert_eq!(env["status"], 0, "{env}");
+        env["result"].clone()
+    }
+}
+
+/// A local (Asia/Shanghai) time `hours` from now, as `YYYY-MM-DD HH:MM:SS`.
+pub fn local_in_hours(hours: i64) -> String {
+    let zone = huiyi_domain::time::Zone::parse("Asia/Shanghai").unwrap();
+    // Round to the minute like a person would type it.
+    let t = (huiyi_domain::time::now_unix() + hours * 3600) / 60 * 60;
+    zone.format(t)
+}
+
+/// A local (Asia/Shanghai) time `minutes` from now, to the second.
+pub fn local_in_minutes(minutes: i64) -> String {
+    let zone = huiyi_domain::time::Zone::parse("Asia/Shanghai").unwrap();
+    zone.format(huiyi_domain::time::now_unix() + minutes * 60)
+}
+
+pub fn example(name: &str) -> Value {
+    let path = format!("{}/../../../shared/spec/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}

@@ -1,0 +1,387 @@
+//! Requests of the booking endpoints, read leniently into strict values. Times stay as text
+//! here: they are local times, read in the customer's or booking's zone by the service.
+
+use crate::codes::WireError;
+use crate::lenient::Fields;
+use huiyi_domain::time::Zone;
+use huiyi_domain::{PasswordType, RoomChoice, Settings};
+use serde_json::Value;
+
+/// Who the request says the host is: by userId, or by email when no userId is given.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostRef {
+    pub user_id: Option<i64>,
+    pub email: Option<String>,
+}
+
+impl HostRef {
+    /// `userId` (or `hostUserId`), else `email` / `userIdEmail` / `emailAccount`.
+    pub fn parse(f: &Fields) -> Result<Self, WireError> {
+        let user_id = match f.i64("userId")? {
+            Some(id) if id != 0 => Some(id),
+            _ => f.i64("hostUserId")?.filter(|id| *id != 0),
+        };
+        let mut email = None;
+        for k in ["email", "userIdEmail", "emailAccount"] {
+            if let Some(e) = f.nonempty(k)? {
+                email = Some(crate::lenient::decode_once(&e));
+                break;
+            }
+        }
+        Ok(Self { user_id, email })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.user_id.is_none() && self.email.is_none()
+    }
+}
+
+/// An invitee as the request names it; the service resolves users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteeRef {
+    User {
+        user_id: i64,
+        name: String,
+    },
+    External {
+        name: String,
+        email: String,
+        mobile: String,
+    },
+}
+
+/// The fields of a booking or an edit (endpoints 1, 2, 14, 15). Absent fields are `None`: on
+/// an edit they stay as they were.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BookingRequest {
+    pub host: HostRef,
+    pub conference_id: Option<String>,
+    pub event_id: Option<i64>,
+    pub title: Option<String>,
+    pub length: Option<i64>,
+    /// The start as sent: local text or unix digits.
+    pub start: Option<String>,
+    pub timezone: Option<Zone>,
+    pub summary: Option<String>,
+    pub location: Option<String>,
+    pub source: Option<String>,
+    pub password_type: Option<PasswordType>,
+    /// The request asks for a recurring series (`cycle` > 0 or a `cycleRole`).
+    pub recurring: bool,
+    pub invitees: Option<Vec<InviteeRef>>,
+    pub settings: Settings,
+}
+
+impl BookingRequest {
+    pub fn parse(f: &Fields) -> Result<Self, WireError> {
+        let start = match f.raw("starttime").or_else(|| f.raw("startTime")) {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => Some(s.trim().to_owned()),
+            Some(v) => {
+                return Err(WireError::invalid(format!(
+                    "starttime must be a time such as \"2020-09-07 20:00:00\"; got {v}"
+                )));
+            }
+        };
+        let timezone = match f.nonempty("timezone")? {
+            None => None,
+            Some(name) => Some(Zone::parse(&name).ok_or_else(|| {
+                WireError::invalid(format!(
+                    "timezone {name:?} is not an IANA time zone such as Asia/Shanghai"
+                ))
+            })?),
+        };
+        let password_type = match f.i64("password_type")? {
+            None => None,
+            Some(c) => Some(PasswordType::from_code(c).ok_or_else(|| {
+                WireError::invalid(format!(
+                    "password_type must be 0 (fixed) or 1 (dynamic); got {c}"
+                ))
+            })?),
+        };
+        let recurring = f.i64("cycle")?.unwrap_or(0) > 0
+            || f.object("cycleRole")?.is_some_and(|r| !r.is_empty());
+        Ok(Self {
+            host: HostRef::parse(f)?,
+            conference_id: f.nonempty("conferenceId")?,
+            event_id: f.i64("eventId")?.filter(|e| *e != 0),
+            title: f.text("title")?,
+            length: f.i64("length")?,
+            start,
+            timezone,
+            summary: f.text("summary")?,
+            location: f.text("location")?,
+            source: f.str("from")?,
+            password_type,
+            recurring,
+            invitees: invitees(f)?,
+            settings: settings(f)?,
+        })
+    }
+}
+
+/// `inviteeList` (objects) and `participantsLists` (userIds and emails) together; `None` when
+/// neither is given, so an edit that names neither keeps the invitees.
+fn invitees(f: &Fields) -> Result<Option<Vec<InviteeRef>>, WireError> {
+    let extend = f
+        .nonempty("extend")?
+        .map(|d| d.trim_start_matches('@').to_owned());
+    let complete = |email: String, field: String| -> Result<String, WireError> {
+        if email.is_empty() || email.contains('@') {
+            return Ok(email);
+        }
+        match &extend {
+            Some(domain) => Ok(format!("{email}@{domain}")),
+            None => Err(WireError::invalid(format!(
+                "{field} {email:?} is not an email address; give a full address or set extend to the mail domain"
+            ))),
+        }
+    };
+    let mut out = Vec::new();
+    let mut given = false;
+    if let Some(list) = f.objects("inviteeList")? {
+        given = true;
+        for item in list {
+            let name = item.text("name")?.unwrap_or_default();
+            if let Some(user_id) = item.i64("userId")?.filter(|u| *u != 0) {
+                out.push(InviteeRef::User { user_id, name });
+                continue;
+            }
+            let mut email = complete(item.str("email")?.unwrap_or_default(), item.name("email"))?;
+            let mobile = item.str("mobile")?.unwrap_or_default();
+            if email.is_empty() && mobile.is_empty() {
+                if name.is_empty() || extend.is_none() {
+                    return Err(WireError::invalid(format!(
+                        "{} needs a userId, an email or a mobile",
+                        item.name("").trim_end_matches('.')
+                    )));
+                }
+                email = complete(name.clone(), item.name("name"))?;
+            }
+            let name = if name.is_empty() { email.clone() } else { name };
+            out.push(InviteeRef::External {
+                name,
+                email,
+                mobile,
+            });
+        }
+    }
+    if let Some(parts) = participants(f)? {
+        given = true;
+        for (i, p) in parts.into_iter().enumerate() {
+            let field = format!("participantsLists[{i}]");
+            if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+                let user_id = p
+                    .parse::<i64>()
+                    .map_err(|_| WireError::invalid(format!("{field} {p:?} is not a userId")))?;
+                out.push(InviteeRef::User {
+                    user_id,
+                    name: String::new(),
+                });
+            } else {
+                let email = complete(p, field)?;
+                out.push(InviteeRef::External {
+                    name: email.clone(),
+                    email,
+                    mobile: String::new(),
+                });
+            }
+        }
+    }
+    Ok(given.then_some(out))
+}
+
+/// `participantsLists` arrives as `"1,2,a@b.c"`, as an array of ids and emails, or as an array
+/// of `{userId|email}` objects.
+fn participants(f: &Fields) -> Result<Option<Vec<String>>, WireError> {
+    let items = match f.raw("participantsLists") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if !s.trim_start().starts_with('[') => {
+            return Ok(Some(
+                s.split([',', ';'])
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ));
+        }
+        Some(_) => f.array("participantsLists")?.unwrap_or_default(),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::String(s) => Ok(s.trim().to_owned()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Object(m) => {
+                let o = Fields::new(m);
+                if let Some(id) = o.i64("userId")?.filter(|u| *u != 0) {
+                    Ok(id.to_string())
+                } else {
+                    o.nonempty("email")?.ok_or_else(|| {
+                        WireError::invalid(format!(
+                            "participantsLists[{i}] needs a userId or an email"
+                        ))
+                    })
+                }
+            }
+            other => Err(WireError::invalid(format!(
+                "participantsLists[{i}] must be a userId or an email; got {other}"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Settings may sit at the top level or inside `seting` (object or JSON string); the top level
+/// wins where both name the same setting.
+fn settings(f: &Fields) -> Result<Settings, WireError> {
+    let mut s = Settings::default();
+    if let Some(inner) = f.object("seting")? {
+        s = read_settings(&inner)?;
+    }
+    s.merge(read_settings(f)?);
+    Ok(s)
+}
+
+fn read_settings(f: &Fields) -> Result<Settings, WireError> {
+    let rooms = match f.objects("composeRoomList")? {
+        None => None,
+        Some(list) => Some(
+            list.iter()
+                .map(|r| {
+                    Ok(RoomChoice {
+                        room_id: r.i64("roomId")?.ok_or_else(|| {
+                            WireError::invalid(format!("{} is required", r.name("roomId")))
+                        })?,
+                        is_main_room: r.i64("isMainRoom")?.unwrap_or(0),
+                        equip_ids: r.i64_list("equipIdList")?.unwrap_or_default(),
+                    })
+                })
+                .collect::<Result<Vec<_>, WireError>>()?,
+        ),
+    };
+    let extra_info = match f.raw("extraInfo") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        Some(Value::String(s)) => Some(serde_json::from_str(s).unwrap_or(Value::String(s.clone()))),
+        Some(v) => Some(v.clone()),
+    };
+    Ok(Settings {
+        show_info: f.first_bool(&["isShowInfo", "showInfo"])?,
+        show_video: f.first_bool(&["isShowVideo", "showVideo"])?,
+        allow_unmute: f.first_bool(&["isAllowUnmute", "allowUnmute"])?,
+        is_only: f.bool("isOnly")?,
+        auto_record: f.bool("autoRecord")?,
+        conf_level_mute: f.i64("confLevelMute")?,
+        estimate_size: f.i64("estimateSize")?,
+        must_select_audio: f.bool("mustSelectAudio")?,
+        auto_video: f.i64("autoVideo")?,
+        conf_level_video_standard: f.i64("confLevelVideoStandard")?,
+        live_open: f.bool("liveOpenFlag")?,
+        live_password: f.str("livePassword")?,
+        enable_cloud_mcu: f.bool("enableCloudMCU")?,
+        sv: f.i64("sv")?,
+        join_login: f.bool("joinLogin")?,
+        use_waiting_room: f.bool("useWaitingRoom")?,
+        open_watchword: f.bool("openWatchword")?,
+        event_watchword: f.text("eventWatchword")?,
+        join_conf_sel_tag: f.bool("joinConfSelTag")?,
+        join_conf_tags: f.text("joinConfTags")?,
+        hardware_video: f.bool("hardwareVideo")?,
+        allow_invite: f.bool("AllowInvite")?,
+        record_callback_url: f.str("recordCallbackUrl")?,
+        email_notify: f.bool("email_notify")?,
+        sms_notify: f.bool("sms_notify")?,
+        inform_type: f.i64("informType")?,
+        extra_info,
+        rooms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body::parse_body;
+
+    fn example(name: &str) -> Fields {
+        let path = format!(
+            "{}/../../../shared/spec/examples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        parse_body(Some("application/json"), &bytes).unwrap()
+    }
+
+    #[test]
+    fn every_booking_example_parses() {
+        let r1 = BookingRequest::parse(&example("01-reservConference2.request.json")).unwrap();
+        assert_eq!(r1.host.user_id, Some(81299515));
+        assert_eq!(r1.length, Some(120));
+        assert_eq!(r1.title.as_deref(), Some("测试%"));
+        assert_eq!(r1.password_type, Some(PasswordType::Fixed));
+        assert!(!r1.recurring);
+        assert_eq!(r1.settings.email_notify, Some(true));
+        assert_eq!(r1.invitees.as_ref().unwrap().len(), 1);
+
+        let r2 = BookingRequest::parse(&example("02-updateReservConference.request.json")).unwrap();
+        assert_eq!(r2.host.user_id, Some(4307081));
+        assert_eq!(r2.conference_id.as_deref(), Some("2797368"));
+        assert_eq!(r2.start.as_deref(), Some("2020-07-07T14:30:00"));
+        assert_eq!(r2.settings.show_info, Some(true));
+        assert_eq!(r2.settings.show_video, Some(true));
+        assert_eq!(r2.password_type, Some(PasswordType::Dynamic));
+
+        let r14 = BookingRequest::parse(&example("14-room-reservConference.request.json")).unwrap();
+        assert_eq!(
+            r14.settings.rooms.as_ref().unwrap()[0].equip_ids,
+            vec![58933]
+        );
+        assert_eq!(r14.settings.auto_video, Some(2));
+        let r15 =
+            BookingRequest::parse(&example("15-room-updateReservConference.request.json")).unwrap();
+        assert_eq!(r15.event_id, Some(524331));
+    }
+
+    #[test]
+    fn extend_completes_bare_names() {
+        let f = parse_body(
+            None,
+            br#"{"extend":"@wanda.com","inviteeList":[{"email":"longly02"},{"name":"wanda1"}],"participantsLists":"123, x"}"#,
+        )
+        .unwrap();
+        let inv = invitees(&f).unwrap().unwrap();
+        assert_eq!(
+            inv[0],
+            InviteeRef::External {
+                name: "longly02@wanda.com".into(),
+                email: "longly02@wanda.com".into(),
+                mobile: "".into()
+            }
+        );
+        assert!(
+            matches!(&inv[1], InviteeRef::External { email, .. } if email == "wanda1@wanda.com")
+        );
+        assert_eq!(
+            inv[2],
+            InviteeRef::User {
+                user_id: 123,
+                name: "".into()
+            }
+        );
+        assert!(matches!(&inv[3], InviteeRef::External { email, .. } if email == "x@wanda.com"));
+    }
+
+    #[test]
+    fn bad_invitees_are_refused_with_their_index() {
+        let f = parse_body(
+            None,
+            br#"{"inviteeList":[{"email":"a@b.c"},{"name":"nobody"}]}"#,
+        )
+        .unwrap();
+        let e = invitees(&f).unwrap_err();
+        assert!(e.message.contains("inviteeList[1]"), "{}", e.message);
+    }
+}
