@@ -1,7 +1,30 @@
 //! Answer shapes, one per endpoint, built from domain values. Key names, key order and JSON
-//! types follow the reference's response examples exactly (`tests/golden_answers.rs`).
+//! types follow the reference's response examples exactly (`tests/golden_answers.rs`), even
+//! where the examples disagree with each other (`length` is a number in 01, a string in 04).
+//!
+//! The structs also deserialize, so the client SDK parses answers with the same types; keys the
+//! vendor's older answers omit carry `#[serde(default)]`.
+//!
+//! Fields the vendor answers that mean nothing here (approval workflow, Exchange sync, MCU
+//! modes …) keep the example's JSON type with a zero value: `0`, `""`, `null` or `[]`, exactly
+//! as the example shows. A few constants instead describe what every huiyi meeting is and keep
+//! the vendor's only observed value (room items: `isGnet` 1, `allowExternal` 1,
+//! `confNodeType` 1, `joinUrlType` 1, `appSource` "meeting", `calType` "E").
 
-use huiyi_domain::{Booking, Customer, LinkCode, User};
+mod room;
+mod v1;
+
+pub use room::{
+    CalExtraInfo, RoomAccessNumber, RoomAccessNumbers, RoomAttendee, RoomItem, RoomItemEra,
+    RoomReservAnswer, encode_title, room_item, room_reserv,
+};
+pub use v1::{
+    AccessNumber, BaseInfoAnswer, BaseInfoInvitee, ConfStatusAnswer, ConferenceListAnswer,
+    ListedAttendee, ListedConference, REOPEN_HOURS, ReservV1Answer, base_info, conf_status,
+    conference_list, may_join, reserv_v1,
+};
+
+use huiyi_domain::{Booking, Customer, Invitee, LinkCode, User};
 
 /// What every answer builder needs besides the booking.
 #[derive(Debug, Clone, Copy)]
@@ -11,7 +34,7 @@ pub struct AnswerCtx<'a> {
     /// The public base URL, without a trailing slash, e.g. `http://127.0.0.1:8080`.
     pub public_url: &'a str,
     pub customer: &'a Customer,
-    /// The booking's host.
+    /// The booking's host. In `conference_list`, the user whose list it is.
     pub host: &'a User,
 }
 
@@ -20,14 +43,65 @@ impl AnswerCtx<'_> {
     pub fn link(&self, code: &LinkCode) -> String {
         format!("{}/k/{}", self.public_url, code)
     }
+
+    /// The host as people see them: the name, or the email when the account has no name.
+    fn host_name(&self) -> String {
+        display_name(&self.host.name, &self.host.email)
+    }
+
+    fn host_link(&self, b: &Booking) -> String {
+        self.link(&b.links.host)
+    }
+
+    fn attendee_link(&self, b: &Booking) -> String {
+        self.link(&b.links.attendee)
+    }
+
+    /// The attendee link that opens the browser (WebRTC) client directly.
+    fn webrtc_link(&self, b: &Booking) -> String {
+        format!("{}?priority=web", self.attendee_link(b))
+    }
+
+    fn wcall_link(&self, b: &Booking) -> String {
+        self.link(&b.links.wcall)
+    }
+
+    fn status_code(&self, b: &Booking) -> i64 {
+        b.status_at(self.now).code()
+    }
+
+    fn advance_hours(&self) -> String {
+        self.customer.advance_hours.to_string()
+    }
 }
 
-// The builders (HELPER FILLS IN):
-// pub fn reserv_v1(b: &Booking, ctx: &AnswerCtx) -> ReservV1Answer            (endpoints 1, 2)
-// pub fn conference_list(bs: &[Booking], ctx: &AnswerCtx) -> ConferenceListAnswer (endpoint 4)
-// pub fn base_info(b: &Booking, ctx: &AnswerCtx) -> BaseInfoAnswer             (endpoint 5)
-// pub fn conf_status(b: &Booking, ctx: &AnswerCtx) -> ConfStatusAnswer         (endpoint 6)
-// pub fn room_reserv(b: &Booking, ctx: &AnswerCtx) -> RoomReservAnswer         (endpoints 14, 15)
-// pub fn room_item(b: &Booking, ctx: &AnswerCtx) -> RoomItem                   (endpoints 17, 18, 23)
-#[allow(dead_code)]
-fn _uses(_: &Booking) {}
+/// `title` of booking answers is the subject of the invitation mail, not the meeting's title
+/// (that is `conferenceTitle`/`dTitle`); example 01 shows `邀请您参加eyh1的会议`.
+pub fn invitation_title(host_name: &str) -> String {
+    format!("邀请您参加{host_name}的会议")
+}
+
+fn display_name(name: &str, fallback: &str) -> String {
+    if name.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// An invitee's name as listings show it: the name, else the email (example 05 shows invitees
+/// booked by email with their email as name), else the mobile.
+fn invitee_name(i: &Invitee) -> String {
+    if !i.name.trim().is_empty() {
+        i.name.clone()
+    } else if !i.email.is_empty() {
+        i.email.clone()
+    } else {
+        i.mobile.clone()
+    }
+}
+
+/// A yes/no setting as the vendor's 0/1 flags; unset means no.
+fn flag(v: Option<bool>) -> i64 {
+    i64::from(v.unwrap_or(false))
+}

@@ -120,9 +120,16 @@ mod tests {
             })
             .collect();
         for c in Code::ALL {
-            assert!(rows.contains(&(c.number(), c.http_status())), "{c:?} missing from errors.md");
+            assert!(
+                rows.contains(&(c.number(), c.http_status())),
+                "{c:?} missing from errors.md"
+            );
         }
-        assert_eq!(rows.len(), Code::ALL.len(), "errors.md lists a code the server does not have");
+        assert_eq!(
+            rows.len(),
+            Code::ALL.len(),
+            "errors.md lists a code the server does not have"
+        );
         let mut numbers: Vec<i64> = Code::ALL.iter().map(|c| c.number()).collect();
         numbers.sort();
         numbers.dedup();

@@ -50,7 +50,15 @@ pub struct RoomFlags {
 }
 
 impl Envelope {
-    pub fn new(family: Family, status: i64, result: Value, msg: String, request_id: String, timestamp_ms: i64, duration: std::time::Duration) -> Self {
+    pub fn new(
+        family: Family,
+        status: i64,
+        result: Value,
+        msg: String,
+        request_id: String,
+        timestamp_ms: i64,
+        duration: std::time::Duration,
+    ) -> Self {
         Self {
             status,
             result,
@@ -97,17 +105,41 @@ mod tests {
     #[test]
     fn durations_print_like_go() {
         assert_eq!(go_duration(Duration::from_micros(1500)), "1.5ms");
-        assert_eq!(go_duration(Duration::from_nanos(626_841_849)), "626.841849ms");
-        assert_eq!(go_duration(Duration::from_nanos(1_544_086_893)), "1.544086893s");
+        assert_eq!(
+            go_duration(Duration::from_nanos(626_841_849)),
+            "626.841849ms"
+        );
+        assert_eq!(
+            go_duration(Duration::from_nanos(1_544_086_893)),
+            "1.544086893s"
+        );
         assert_eq!(go_duration(Duration::from_nanos(800)), "800ns");
         assert_eq!(go_duration(Duration::from_micros(12)), "12µs");
     }
 
     #[test]
     fn families_carry_their_keys() {
-        let v1 = serde_json::to_value(Envelope::new(Family::V1, 0, Value::Null, String::new(), "r".into(), 1, Duration::ZERO)).unwrap();
+        let v1 = serde_json::to_value(Envelope::new(
+            Family::V1,
+            0,
+            Value::Null,
+            String::new(),
+            "r".into(),
+            1,
+            Duration::ZERO,
+        ))
+        .unwrap();
         assert!(v1.get("callSeq").is_some() && v1.get("product_type").is_none());
-        let room = serde_json::to_value(Envelope::new(Family::Room, 0, Value::Null, String::new(), "r".into(), 1, Duration::ZERO)).unwrap();
+        let room = serde_json::to_value(Envelope::new(
+            Family::Room,
+            0,
+            Value::Null,
+            String::new(),
+            "r".into(),
+            1,
+            Duration::ZERO,
+        ))
+        .unwrap();
         assert!(room.get("callSeq").is_none() && room["record"] == 0 && room["reqid"] == "r");
     }
 }

@@ -206,13 +206,12 @@ impl Fields {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                let tmp = Fields::nested(
-                    Map::from_iter([(String::from("v"), v.clone())]),
-                    String::new(),
-                );
-                tmp.i64("v")?.ok_or_else(|| {
-                    WireError::invalid(format!("{}[{i}] must be an integer", self.name(key)))
-                })
+                // Read each element as a field named after its place, so errors say `key[i]`.
+                let name = format!("{}[{i}]", self.name(key));
+                let tmp =
+                    Fields::nested(Map::from_iter([(name.clone(), v.clone())]), String::new());
+                tmp.i64(&name)?
+                    .ok_or_else(|| WireError::invalid(format!("{name} must be an integer")))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Some)
