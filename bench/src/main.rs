@@ -1,1 +1,168 @@
-fn main() {}
+//! `huiyi-bench`: load benchmark of the huiyi server. `run` measures each scenario against one
+//! server; `scale` measures how listing latency grows with the number of stored bookings.
+//! All traffic goes to loopback. See bench/README.md.
+
+mod cli;
+mod load;
+mod report;
+mod scale;
+mod server;
+mod stats;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command, RunArgs};
+use load::{Plan, Scenario, Target};
+use report::{RunReport, bench_line, table};
+use server::{HOST_USER_ID, Server};
+use stats::{Figures, set_ratios};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let work = async {
+        match cli.command {
+            Command::Run(args) => run(args).await,
+            Command::Scale(args) => scale::scale(args).await,
+        }
+    };
+    // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.
+    let outcome = tokio::select! {
+        r = work => r,
+        signal = stop_signal() => Err(anyhow::anyhow!("interrupted by {signal}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("huiyi-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return "Ctrl-C";
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "Ctrl-C",
+            _ = term.recv() => "SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+/// A server of our own with its temporary directory; the server is stopped before the
+/// directory is removed (fields drop in order).
+struct Owned {
+    _server: Server,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_own_server(args: &RunArgs) -> Result<(Owned, Target)> {
+    let bin = server::server_bin(args.server_bin.as_deref())?;
+    let dir = tempfile::Builder::new()
+        .prefix("huiyi-bench-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let database = match &args.database {
+        Some(db) => db.clone(),
+        None => {
+            // Created empty so that neither the import nor the server depends on the driver
+            // creating missing files.
+            let db = dir.path().join("bench.db");
+            std::fs::File::create(&db)
+                .with_context(|| format!("cannot create {}", db.display()))?;
+            server::sqlite_url(&db)
+        }
+    };
+    let key = server::random_key();
+    let fixture = dir.path().join("fixture.json");
+    std::fs::write(&fixture, serde_json::to_vec_pretty(&server::fixture(&key))?)?;
+    server::admin_import(&bin, &fixture, &database)?;
+    let server = Server::start(&bin, &database, &dir.path().join("server.log")).await?;
+    let target = Target {
+        base: server.url.clone(),
+        key,
+        user_id: HOST_USER_ID,
+    };
+    Ok((
+        Owned {
+            _server: server,
+            _dir: dir,
+        },
+        target,
+    ))
+}
+
+async fn run(args: RunArgs) -> Result<()> {
+    let (owned, target) = match &args.url {
+        Some(url) => {
+            let target = Target {
+                base: url.clone(),
+                key: args.key.clone().context("--url needs --key")?,
+                user_id: args.user_id.context("--url needs --user-id")?,
+            };
+            (None, target)
+        }
+        None => {
+            let (owned, target) = start_own_server(&args).await?;
+            (Some(owned), target)
+        }
+    };
+    let workers = args.concurrency as usize;
+    eprintln!(
+        "huiyi-bench: target {}, {workers} workers, {} s per scenario; seeding {} bookings",
+        target.base,
+        args.seconds,
+        args.seed_count()
+    );
+    let now = huiyi_domain::time::now_unix();
+    let ids = load::seed(&target, args.seed_count(), workers, now).await?;
+    let plan = Arc::new(Plan::for_run(target, ids, now));
+    match load::probe_list(&plan).await {
+        Ok(n) => eprintln!("huiyi-bench: list answers {n} bookings per request"),
+        Err(e) => eprintln!("huiyi-bench: warning: a list request failed: {e}"),
+    }
+
+    let mut scenarios = Vec::new();
+    for scenario in Scenario::RUN {
+        eprintln!("huiyi-bench: {} for {} s", scenario.name(), args.seconds);
+        let (rec, elapsed) = load::measure(&plan, scenario, workers, args.seconds).await?;
+        if let Some(e) = &rec.first_error {
+            eprintln!(
+                "huiyi-bench: {}: {} errors; first: {e}",
+                scenario.name(),
+                rec.errors
+            );
+        }
+        scenarios.push(Figures::new(scenario.name(), &rec, elapsed));
+    }
+    drop(owned);
+    set_ratios(&mut scenarios, Scenario::BASELINE.name());
+
+    let report = RunReport {
+        mode: "run",
+        backend: args.backend_label(),
+        concurrency: args.concurrency,
+        seconds: args.seconds,
+        scenarios,
+    };
+    println!(
+        "huiyi-bench run: backend {}, {} workers, {} s per scenario",
+        report.backend, report.concurrency, report.seconds
+    );
+    print!("{}", table(&report.scenarios));
+    println!("{}", bench_line(&report));
+    Ok(())
+}

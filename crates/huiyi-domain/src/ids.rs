@@ -160,7 +160,10 @@ mod tests {
     fn parse_rejects_non_digits() {
         assert!(ConferenceId::parse("12a").is_err());
         assert!(ConferenceId::parse("").is_err());
-        assert_eq!(ConferenceId::parse(" 2797368 ").unwrap().as_str(), "2797368");
+        assert_eq!(
+            ConferenceId::parse(" 2797368 ").unwrap().as_str(),
+            "2797368"
+        );
         assert!(LinkCode::parse("abc").is_none());
         assert!(UserId::new(0).is_none());
     }

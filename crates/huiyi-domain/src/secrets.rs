@@ -18,7 +18,10 @@ pub struct NewApiKey {
 impl NewApiKey {
     pub fn generate() -> Self {
         Self {
-            plain: format!("{PREFIX}{}", Alphanumeric.sample_string(&mut rand::rng(), BODY_LEN)),
+            plain: format!(
+                "{PREFIX}{}",
+                Alphanumeric.sample_string(&mut rand::rng(), BODY_LEN)
+            ),
         }
     }
 

@@ -98,33 +98,49 @@ const MILLIS_THRESHOLD: i64 = 100_000_000_000;
 pub fn parse_time(raw: &str, zone: Zone) -> Result<i64, TimeError> {
     let s = raw.trim();
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 16 {
-        let n: i64 = s.parse().map_err(|_| TimeError::Unreadable(raw.to_owned()))?;
+        let n: i64 = s
+            .parse()
+            .map_err(|_| TimeError::Unreadable(raw.to_owned()))?;
         return Ok(unix_from_number(n));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp());
     }
-    for f in ["%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%z"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%d %H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%S%z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, f) {
             return Ok(t.timestamp());
         }
     }
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .ok_or_else(|| TimeError::Unreadable(raw.to_owned()))?;
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+        "%Y/%m/%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })
+    .ok_or_else(|| TimeError::Unreadable(raw.to_owned()))?;
     zone.instant(naive)
         .ok_or_else(|| TimeError::Nonexistent(raw.to_owned(), zone.name()))
 }
 
 /// Unix seconds from a number that may be milliseconds.
 pub fn unix_from_number(n: i64) -> i64 {
-    if n.abs() >= MILLIS_THRESHOLD { n / 1000 } else { n }
+    if n.abs() >= MILLIS_THRESHOLD {
+        n / 1000
+    } else {
+        n
+    }
 }
 
 pub fn now_unix() -> i64 {
@@ -166,8 +182,14 @@ mod tests {
 
     #[test]
     fn rejects_garbage_and_dst_gaps() {
-        assert!(matches!(parse_time("tomorrow", sh()), Err(TimeError::Unreadable(_))));
-        assert!(matches!(parse_time("2021-13-45 10:00:00", sh()), Err(TimeError::Unreadable(_))));
+        assert!(matches!(
+            parse_time("tomorrow", sh()),
+            Err(TimeError::Unreadable(_))
+        ));
+        assert!(matches!(
+            parse_time("2021-13-45 10:00:00", sh()),
+            Err(TimeError::Unreadable(_))
+        ));
         let ny = Zone::parse("America/New_York").unwrap();
         assert!(matches!(
             parse_time("2021-03-14 02:30:00", ny),

@@ -38,6 +38,8 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Installed before the first request so no measurement falls into the no-op recorder.
+    crate::metrics::handle();
     let limit = state.config.max_body_bytes;
     Router::new()
         .merge(routes::health::routes())
@@ -78,7 +80,10 @@ async fn method_not_allowed(req: Request) -> Response {
         family_of(&path),
         Code::MethodNotAllowed.number(),
         serde_json::Value::Null,
-        format!("{} is not accepted at {path}; most endpoints take POST", req.method()),
+        format!(
+            "{} is not accepted at {path}; most endpoints take POST",
+            req.method()
+        ),
         &request_id_of(&req),
         Instant::now(),
     )

@@ -45,11 +45,16 @@ impl<S: Send + Sync> FromRequest<S> for Call {
                     f
                 })
                 .map_err(ApiError::from),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
-                Code::BodyTooLarge,
-                "the request body is too large; send at most 1 MiB",
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(
+                    Code::BodyTooLarge,
+                    "the request body is too large; send at most 1 MiB",
+                ))
+            }
+            Err(_) => Err(ApiError::new(
+                Code::MalformedBody,
+                "the request body could not be read",
             )),
-            Err(_) => Err(ApiError::new(Code::MalformedBody, "the request body could not be read")),
         };
         Ok(Self {
             request_id,
@@ -89,7 +94,10 @@ fn header_key(headers: &HeaderMap) -> Option<String> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
     token
         .or(bearer)
         .map(|t| t.trim().to_owned())
@@ -126,7 +134,9 @@ impl Call {
                 "no credential was presented; send your API key in the token header",
             ));
         };
-        app.credentials.resolve(&app.store, &KeyHash::of(&key)).await
+        app.credentials
+            .resolve(&app.store, &KeyHash::of(&key))
+            .await
     }
 
     /// Wraps the outcome in the envelope. Every answer is HTTP 200 with the envelope, except
@@ -144,7 +154,14 @@ impl Call {
                 (e.code.number(), serde_json::Value::Null, e.message)
             }
         };
-        envelope_response(self.family, status, result, msg, &self.request_id, self.started)
+        envelope_response(
+            self.family,
+            status,
+            result,
+            msg,
+            &self.request_id,
+            self.started,
+        )
     }
 }
 

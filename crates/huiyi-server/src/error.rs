@@ -56,7 +56,9 @@ impl From<StoreError> for ApiError {
                 Code::ConcurrentChange,
                 "the meeting was changed by another request at the same moment; send the request again",
             ),
-            StoreError::NotFound => Self::new(Code::ConferenceNotFound, "the conference does not exist"),
+            StoreError::NotFound => {
+                Self::new(Code::ConferenceNotFound, "the conference does not exist")
+            }
             StoreError::Exhausted | StoreError::Database(_) => {
                 tracing::error!(error = %e, "storage failed");
                 Self::new(

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "huiyi", version, about = "Self-hosted conference-management server speaking the vendor's OpenAPI")]
+#[command(
+    name = "huiyi",
+    version,
+    about = "Self-hosted conference-management server speaking the vendor's OpenAPI"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -118,11 +122,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Admin(AdminCommand::Key(KeyCommand::Create { customer, admin, db })) => {
+        Command::Admin(AdminCommand::Key(KeyCommand::Create {
+            customer,
+            admin,
+            db,
+        })) => {
             init_logging(false);
             let s = store::open(&db.database).await?;
             let key = NewApiKey::generate();
-            s.add_credential(&customer, key.hash().as_str(), admin).await?;
+            s.add_credential(&customer, key.hash().as_str(), admin)
+                .await?;
             println!("{}", key.reveal());
             eprintln!("This key is shown once; only its hash is stored. Keep it safe.");
             Ok(())
@@ -191,8 +200,11 @@ fn chrono_like_tomorrow() -> String {
 
 fn init_logging(json: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if json {
         builder.json().try_init()
     } else {

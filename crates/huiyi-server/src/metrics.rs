@@ -32,7 +32,10 @@ pub async fn track(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "unmatched".to_owned());
     let started = Instant::now();
     let response = next.run(req).await;
-    let labels = [("route", route), ("http_status", response.status().as_u16().to_string())];
+    let labels = [
+        ("route", route),
+        ("http_status", response.status().as_u16().to_string()),
+    ];
     metrics::counter!("huiyi_http_requests_total", &labels).increment(1);
     metrics::histogram!("huiyi_http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());

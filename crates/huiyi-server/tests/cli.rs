@@ -17,7 +17,11 @@ fn huiyi() -> Command {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server {
@@ -35,7 +39,13 @@ impl Drop for Server {
 async fn start_server(database: &str, extra: &[&str]) -> Server {
     let port = free_port();
     let child = huiyi()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database", database])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            database,
+        ])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -56,11 +66,27 @@ fn write_json(dir: &std::path::Path, name: &str, v: &Value) -> std::path::PathBu
 async fn admin_import_is_idempotent_and_all_or_nothing() {
     let (db, _guard) = fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
-    let good = write_json(dir.path(), "good.json", &serde_json::to_value(fixtures()).unwrap());
+    let good = write_json(
+        dir.path(),
+        "good.json",
+        &serde_json::to_value(fixtures()).unwrap(),
+    );
     for _ in 0..2 {
-        let out = huiyi().args(["admin", "import"]).arg(&good).args(["--database", &db]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 customers, 5 users, 3 credentials"));
+        let out = huiyi()
+            .args(["admin", "import"])
+            .arg(&good)
+            .args(["--database", &db])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("imported 2 customers, 5 users, 3 credentials")
+        );
     }
     let store = huiyi_server::store::open(&db).await.unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 2);
@@ -68,9 +94,18 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
     // A typo'd key is refused, naming it; nothing of the file is applied.
     let typo = json!({"customers": [{"customerCode": "C300", "name": "C", "timzone": "UTC"}]});
     let p = write_json(dir.path(), "typo.json", &typo);
-    let out = huiyi().args(["admin", "import"]).arg(&p).args(["--database", &db]).output().unwrap();
+    let out = huiyi()
+        .args(["admin", "import"])
+        .arg(&p)
+        .args(["--database", &db])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("timzone"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("timzone"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A later entry referring to a missing customer rolls back the earlier ones.
     let bad = json!({
@@ -81,11 +116,20 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
         ]
     });
     let p = write_json(dir.path(), "bad.json", &bad);
-    let out = huiyi().args(["admin", "import"]).arg(&p).args(["--database", &db]).output().unwrap();
+    let out = huiyi()
+        .args(["admin", "import"])
+        .arg(&p)
+        .args(["--database", &db])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("users[1]") && err.contains("NOPE"), "{err}");
-    assert_eq!(store.customer_count().await.unwrap(), 2, "nothing of the bad file was applied");
+    assert_eq!(
+        store.customer_count().await.unwrap(),
+        2,
+        "nothing of the bad file was applied"
+    );
     assert!(store.customer_by_code("C300").await.unwrap().is_none());
 }
 
@@ -95,15 +139,30 @@ async fn key_create_prints_a_working_key_once() {
     let store = huiyi_server::store::open(&db).await.unwrap();
     store.import(&fixtures()).await.unwrap();
     let out = huiyi()
-        .args(["admin", "key", "create", "--customer", "B200", "--database", &db])
+        .args([
+            "admin",
+            "key",
+            "create",
+            "--customer",
+            "B200",
+            "--database",
+            &db,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(key.len() >= 32, "{key}");
     let server = start_server(&db, &[]).await;
     let v: Value = reqwest::Client::new()
-        .post(format!("{}/conference/conference/reservConference2", server.url))
+        .post(format!(
+            "{}/conference/conference/reservConference2",
+            server.url
+        ))
         .header("token", &key)
         .json(&json!({"userId": HOST_B, "length": 30, "starttime": local_in_hours(30)}))
         .send()
@@ -115,7 +174,15 @@ async fn key_create_prints_a_working_key_once() {
     assert_eq!(v["status"], 0, "{v}");
     // Unknown customers are refused.
     let out = huiyi()
-        .args(["admin", "key", "create", "--customer", "NOPE", "--database", &db])
+        .args([
+            "admin",
+            "key",
+            "create",
+            "--customer",
+            "NOPE",
+            "--database",
+            &db,
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -141,17 +208,26 @@ async fn serve_demo_prints_a_key_and_a_curl_that_books() {
         .find_map(|l| l.strip_prefix("API key (shown once): "))
         .unwrap_or_else(|| panic!("no key in:\n{text}"))
         .to_owned();
-    let curl = text.lines().find(|l| l.starts_with("curl ")).expect("a curl line");
+    let curl = text
+        .lines()
+        .find(|l| l.starts_with("curl "))
+        .expect("a curl line");
     assert!(curl.contains(&server.url) && curl.contains(&key));
     let out = Command::new("sh").arg("-c").arg(curl).output().unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
     assert_eq!(v["status"], 0, "{v}");
 }
 
 #[tokio::test]
 async fn acknowledged_bookings_survive_kill_9() {
     let (db, _guard) = fresh_database().await;
-    huiyi_server::store::open(&db).await.unwrap().import(&fixtures()).await.unwrap();
+    huiyi_server::store::open(&db)
+        .await
+        .unwrap()
+        .import(&fixtures())
+        .await
+        .unwrap();
     let server = start_server(&db, &[]).await;
     let client = reqwest::Client::new();
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
@@ -176,14 +252,21 @@ async fn acknowledged_bookings_survive_kill_9() {
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let pid = server.child.id();
-    let killed = Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     for w in workers {
         let _ = w.await;
     }
     drop(server);
     let acked = acknowledged.lock().unwrap().clone();
-    assert!(acked.len() > 20, "only {} bookings were acknowledged before the kill", acked.len());
+    assert!(
+        acked.len() > 20,
+        "only {} bookings were acknowledged before the kill",
+        acked.len()
+    );
 
     let again = start_server(&db, &[]).await;
     for id in &acked {
@@ -197,7 +280,10 @@ async fn acknowledged_bookings_survive_kill_9() {
             .json()
             .await
             .unwrap();
-        assert_eq!(v["status"], 0, "acknowledged booking {id} is gone after kill -9: {v}");
+        assert_eq!(
+            v["status"], 0,
+            "acknowledged booking {id} is gone after kill -9: {v}"
+        );
     }
 }
 
@@ -205,8 +291,15 @@ async fn acknowledged_bookings_survive_kill_9() {
 async fn migrate_runs_and_is_repeatable() {
     let (db, _guard) = fresh_database().await;
     for _ in 0..2 {
-        let out = huiyi().args(["migrate", "--database", &db]).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = huiyi()
+            .args(["migrate", "--database", &db])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -215,7 +308,13 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
     let (db, _guard) = fresh_database().await;
     let mut server = start_server(&db, &[]).await;
     let pid = server.child.id();
-    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
     let mut exited = None;
     for _ in 0..100 {
         if let Some(s) = server.child.try_wait().unwrap() {

@@ -21,7 +21,11 @@ async fn two_hundred_concurrent_bookings_never_collide() {
                 "starttime": start,
                 "password_type": 1,
             });
-            let path = if i % 3 == 0 { "/confopenapi/room/reservConference" } else { "/conference/conference/reservConference2" };
+            let path = if i % 3 == 0 {
+                "/confopenapi/room/reservConference"
+            } else {
+                "/conference/conference/reservConference2"
+            };
             app.post(path, KEY_A, &body).await
         }));
     }
@@ -30,13 +34,27 @@ async fn two_hundred_concurrent_bookings_never_collide() {
         let v = t.await.unwrap();
         assert_eq!(v["status"], 0, "{v}");
         let r = &v["result"];
-        for (set, key) in seen.iter_mut().zip(["conferenceId", "billingCode", "pcode1", "pcode2", "attendeeJoinUrl", "hostConferenceUrl"]) {
+        for (set, key) in seen.iter_mut().zip([
+            "conferenceId",
+            "billingCode",
+            "pcode1",
+            "pcode2",
+            "attendeeJoinUrl",
+            "hostConferenceUrl",
+        ]) {
             let value = r[key].as_str().unwrap().to_owned();
-            assert!(set.insert(value.clone()), "{key} {value} was handed out twice");
+            assert!(
+                set.insert(value.clone()),
+                "{key} {value} was handed out twice"
+            );
         }
     }
     let pcodes: HashSet<_> = seen[2].union(&seen[3]).collect();
-    assert_eq!(pcodes.len(), 400, "host and attendee passcodes never repeat");
+    assert_eq!(
+        pcodes.len(),
+        400,
+        "host and attendee passcodes never repeat"
+    );
     // Event ids are distinct too (the admin view lists every booking exactly once).
     let now = huiyi_domain::time::now_unix();
     let mut events = HashSet::new();

@@ -7,7 +7,13 @@ use serde_json::{Value, json};
 
 /// The answer without the parts that differ on every request.
 fn stable(mut v: Value) -> Value {
-    for k in ["request_id", "reqid", "timestamp", "request_duration", "msg"] {
+    for k in [
+        "request_id",
+        "reqid",
+        "timestamp",
+        "request_duration",
+        "msg",
+    ] {
         v.as_object_mut().unwrap().remove(k);
     }
     v
@@ -23,39 +29,86 @@ async fn another_customers_meeting_looks_missing() {
     let app = spawn_app().await;
     let booked = app.book(KEY_A, HOST_A, 24).await;
     let id = booked["conferenceId"].as_str().unwrap().to_owned();
-    let event = booked["eventId"].clone();
+    let info = app
+        .post(
+            "/confopenapi/room/conference/infos",
+            KEY_A,
+            &json!({"conferenceId": id}),
+        )
+        .await;
+    let event = info["result"][0]["eventId"].clone();
+    assert!(event.is_i64(), "{info}");
     let missing = "999999999";
 
     let probes: Vec<(&str, Box<dyn Fn(&str) -> Value>)> = vec![
-        ("/conference/conference/getConfStatus", Box::new(|c| json!({"conferenceId": c}))),
-        ("/conference/conference/updateReservConference", Box::new(|c| json!({"conferenceId": c, "title": "mine now"}))),
-        ("/confopenapi/room/conference/infos", Box::new(|c| json!({"conferenceId": c}))),
-        ("/confopenapi/room/cancelReservConference", Box::new(|c| json!({"conferenceId": c}))),
+        (
+            "/conference/conference/getConfStatus",
+            Box::new(|c| json!({"conferenceId": c})),
+        ),
+        (
+            "/conference/conference/updateReservConference",
+            Box::new(|c| json!({"conferenceId": c, "title": "mine now"})),
+        ),
+        (
+            "/confopenapi/room/conference/infos",
+            Box::new(|c| json!({"conferenceId": c})),
+        ),
+        (
+            "/confopenapi/room/cancelReservConference",
+            Box::new(|c| json!({"conferenceId": c})),
+        ),
     ];
     for (path, body) in &probes {
         let theirs = app.post(path, KEY_B, &body(&id)).await;
         let nothing = app.post(path, KEY_B, &body(missing)).await;
         assert_eq!(theirs["status"], 50709, "{path}: {theirs}");
         assert_eq!(stable(theirs.clone()), stable(nothing.clone()), "{path}");
-        assert_eq!(msg_shape(&theirs, &id), msg_shape(&nothing, missing), "{path}");
+        assert_eq!(
+            msg_shape(&theirs, &id),
+            msg_shape(&nothing, missing),
+            "{path}"
+        );
     }
     let theirs = app
-        .post(&format!("/conference/conference/getConferenceBaseInfoById/6/{id}"), KEY_B, &json!({}))
+        .post(
+            &format!("/conference/conference/getConferenceBaseInfoById/6/{id}"),
+            KEY_B,
+            &json!({}),
+        )
         .await;
     assert_eq!(theirs["status"], 50709);
     let theirs = app
-        .get(&format!("/conference/conference/cancelReservConference/6/{id}//"), KEY_B)
+        .get(
+            &format!("/conference/conference/cancelReservConference/6/{id}//"),
+            KEY_B,
+        )
         .await;
     assert_eq!(theirs["status"], 50709);
     let theirs = app
-        .post("/confopenapi/room/updateReservConference", KEY_B, &json!({"eventId": event, "length": 5}))
+        .post(
+            "/confopenapi/room/updateReservConference",
+            KEY_B,
+            &json!({"eventId": event, "length": 5}),
+        )
         .await;
     assert_eq!(theirs["status"], 50709);
 
     // A's meeting is untouched by all of that.
-    let mine = app.post("/conference/conference/getConfStatus", KEY_A, &json!({"conferenceId": id})).await;
+    let mine = app
+        .post(
+            "/conference/conference/getConfStatus",
+            KEY_A,
+            &json!({"conferenceId": id}),
+        )
+        .await;
     assert_eq!(mine["result"]["confStatus"], 1, "{mine}");
-    let info = app.post("/confopenapi/room/conference/infos", KEY_A, &json!({"conferenceId": id})).await;
+    let info = app
+        .post(
+            "/confopenapi/room/conference/infos",
+            KEY_A,
+            &json!({"conferenceId": id}),
+        )
+        .await;
     assert_eq!(info["result"][0]["title"], "t");
 }
 
@@ -64,9 +117,18 @@ async fn another_customers_user_looks_missing() {
     let app = spawn_app().await;
     app.book(KEY_A, HOST_A, 24).await;
     for (path, body) in [
-        ("/conference/business/getConferenceList", json!({"userId": HOST_A})),
-        ("/confopenapi/room/conference/list", json!({"userId": HOST_A})),
-        ("/conference/conference/reservConference2", json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(5)})),
+        (
+            "/conference/business/getConferenceList",
+            json!({"userId": HOST_A}),
+        ),
+        (
+            "/confopenapi/room/conference/list",
+            json!({"userId": HOST_A}),
+        ),
+        (
+            "/conference/conference/reservConference2",
+            json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(5)}),
+        ),
     ] {
         let theirs = app.post(path, KEY_B, &body).await;
         let mut nobody_body = body.clone();
@@ -74,16 +136,27 @@ async fn another_customers_user_looks_missing() {
         let nobody = app.post(path, KEY_B, &nobody_body).await;
         assert_eq!(theirs["status"], 51104, "{path}: {theirs}");
         assert_eq!(stable(theirs.clone()), stable(nobody.clone()), "{path}");
-        assert_eq!(msg_shape(&theirs, &HOST_A.to_string()), msg_shape(&nobody, "55555555"));
+        assert_eq!(
+            msg_shape(&theirs, &HOST_A.to_string()),
+            msg_shape(&nobody, "55555555")
+        );
     }
     // By email too.
     let theirs = app
-        .post("/conference/business/getConferenceList", KEY_B, &json!({"emailAccount": HOST_A_EMAIL}))
+        .post(
+            "/conference/business/getConferenceList",
+            KEY_B,
+            &json!({"emailAccount": HOST_A_EMAIL}),
+        )
         .await;
     assert_eq!(theirs["status"], 51104);
     // B's admin listing never shows A's meetings (B has no admin key: refused outright).
     let listed = app
-        .post("/confopenapi/room/conference/listByAdmin", KEY_B, &json!({"adminUserId": HOST_B}))
+        .post(
+            "/confopenapi/room/conference/listByAdmin",
+            KEY_B,
+            &json!({"adminUserId": HOST_B}),
+        )
         .await;
     assert_eq!(listed["status"], 51101);
 }
@@ -93,21 +166,40 @@ async fn keys_are_checked() {
     let app = spawn_app().await;
     let body = json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(5)});
     let (_, none) = app
-        .post_raw("/conference/conference/reservConference2", None, "application/json", body.to_string().into_bytes())
+        .post_raw(
+            "/conference/conference/reservConference2",
+            None,
+            "application/json",
+            body.to_string().into_bytes(),
+        )
         .await;
     assert_eq!(none["status"], 50001);
-    let wrong = app.post("/conference/conference/reservConference2", "not-a-key-at-all-000000", &body).await;
+    let wrong = app
+        .post(
+            "/conference/conference/reservConference2",
+            "not-a-key-at-all-000000",
+            &body,
+        )
+        .await;
     assert_eq!(wrong["status"], 50001);
     // Every accepted way of presenting a key works.
     let mut with_app_key = body.clone();
     with_app_key["appKey"] = json!(KEY_A);
     let (_, ok) = app
-        .post_raw("/conference/conference/reservConference2", None, "application/json", with_app_key.to_string().into_bytes())
+        .post_raw(
+            "/conference/conference/reservConference2",
+            None,
+            "application/json",
+            with_app_key.to_string().into_bytes(),
+        )
         .await;
     assert_eq!(ok["status"], 0, "{ok}");
     let r = app
         .client
-        .post(format!("{}/conference/conference/reservConference2", app.url))
+        .post(format!(
+            "{}/conference/conference/reservConference2",
+            app.url
+        ))
         .header("authorization", format!("Bearer {KEY_A}"))
         .json(&body)
         .send()
@@ -116,11 +208,19 @@ async fn keys_are_checked() {
     assert_eq!(r.json::<Value>().await.unwrap()["status"], 0);
     // An app key cannot use the admin listing; an admin key with a non-admin user cannot either.
     let refused = app
-        .post("/confopenapi/room/conference/listByAdmin", KEY_A, &json!({"adminUserId": ADMIN_A}))
+        .post(
+            "/confopenapi/room/conference/listByAdmin",
+            KEY_A,
+            &json!({"adminUserId": ADMIN_A}),
+        )
         .await;
     assert_eq!(refused["status"], 51101);
     let refused = app
-        .post("/confopenapi/room/conference/listByAdmin", ADMIN_KEY_A, &json!({"adminUserId": HOST_A}))
+        .post(
+            "/confopenapi/room/conference/listByAdmin",
+            ADMIN_KEY_A,
+            &json!({"adminUserId": HOST_A}),
+        )
         .await;
     assert_eq!(refused["status"], 51101);
 }

@@ -1,1 +1,179 @@
-pub fn placeholder() {}
+//! The behaviour every backend must show. Each test takes a fresh, empty store; a backend runs
+//! the whole suite with [`conformance_tests!`](crate::conformance_tests):
+//!
+//! ```ignore
+//! async fn fresh() -> Option<(Arc<dyn Store>, impl Sized)> { /* store + cleanup guard */ }
+//! huiyi_store::conformance_tests!(fresh);
+//! ```
+//!
+//! Returning `None` skips the test (e.g. no database server configured).
+
+mod bookings;
+mod listings;
+mod tenants;
+
+pub use bookings::*;
+pub use listings::*;
+pub use tenants::*;
+
+use crate::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store};
+use huiyi_domain::time::Zone;
+use huiyi_domain::{Customer, Details, Invitee, NewBooking, PasswordType, Settings, UserId};
+use std::sync::Arc;
+
+pub type SharedStore = Arc<dyn Store>;
+
+/// One `#[tokio::test]` per suite function, each on a store from `$fresh`.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($fresh:path) => {
+        $crate::conformance_tests!(@each $fresh;
+            import_upserts_and_is_idempotent,
+            import_with_a_bad_entry_changes_nothing,
+            credentials_are_found_by_hash,
+            users_are_found_within_their_customer_only,
+            created_booking_reads_back,
+            fixed_passcodes_are_the_hosts_own_pair,
+            concurrent_creates_allocate_distinct_ids,
+            stale_update_conflicts,
+            cancel_marks_the_booking,
+            overlong_booking_is_refused,
+            host_bookings_overlap_the_window,
+            customer_bookings_page_through_every_booking_once,
+            bulk_create_stores_every_booking,
+        );
+    };
+    (@each $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some((store, guard)) = $fresh().await else {
+                    return;
+                };
+                $crate::conformance::$name(store).await;
+                drop(guard);
+            }
+        )*
+    };
+}
+
+pub const ACME_APP_KEY: &str = "acme-app-key-0123456789";
+pub const ACME_ADMIN_KEY: &str = "acme-admin-key-0123456789";
+pub const GLOBEX_APP_KEY: &str = "globex-app-key-0123456789";
+pub const ALICE: i64 = 1001;
+pub const BOB: i64 = 1002;
+pub const CAROL: i64 = 2001;
+/// 2030-01-01T00:00:00Z: a fixed instant keeps the listings tests readable.
+pub const T0: i64 = 1_893_456_000;
+
+/// Two customers: ACME (alice, bob) and GLOBEX (carol), with one key each and an ACME admin key.
+pub fn fixture() -> ImportData {
+    let customer = |code: &str, name: &str, timezone: &str| ImportCustomer {
+        customer_code: code.into(),
+        name: name.into(),
+        timezone: timezone.into(),
+        advance_hours: 1,
+    };
+    let user = |user_id, code: &str, email: &str, name: &str, admin| ImportUser {
+        user_id,
+        customer_code: code.into(),
+        email: email.into(),
+        name: name.into(),
+        mobile: String::new(),
+        admin,
+    };
+    let credential = |code: &str, key: &str, admin| ImportCredential {
+        customer_code: code.into(),
+        key: key.into(),
+        admin,
+    };
+    ImportData {
+        customers: vec![
+            customer("ACME", "Acme Corp", "Asia/Shanghai"),
+            customer("GLOBEX", "Globex", "Europe/Berlin"),
+        ],
+        users: vec![
+            user(ALICE, "ACME", "alice@acme.example", "Alice", true),
+            user(BOB, "ACME", "bob@acme.example", "Bob", false),
+            user(CAROL, "GLOBEX", "carol@globex.example", "Carol", false),
+        ],
+        credentials: vec![
+            credential("ACME", ACME_APP_KEY, false),
+            credential("ACME", ACME_ADMIN_KEY, true),
+            credential("GLOBEX", GLOBEX_APP_KEY, false),
+        ],
+    }
+}
+
+/// Imports [`fixture`] and returns (ACME, GLOBEX).
+pub async fn tenants(store: &SharedStore) -> (Customer, Customer) {
+    store.import(&fixture()).await.expect("import the fixture");
+    let acme = store.customer_by_code("ACME").await.unwrap().expect("ACME");
+    let globex = store
+        .customer_by_code("GLOBEX")
+        .await
+        .unwrap()
+        .expect("GLOBEX");
+    (acme, globex)
+}
+
+/// An import of bare users (hosts) for the customer with this code.
+pub fn hosts_of(customer_code: &str, user_ids: &[i64]) -> ImportData {
+    let users = user_ids
+        .iter()
+        .map(|&user_id| ImportUser {
+            user_id,
+            customer_code: customer_code.into(),
+            email: format!("host{user_id}@example.com"),
+            name: format!("Host {user_id}"),
+            mobile: String::new(),
+            admin: false,
+        })
+        .collect();
+    ImportData {
+        users,
+        ..Default::default()
+    }
+}
+
+pub fn uid(v: i64) -> UserId {
+    UserId::new(v).expect("positive user id")
+}
+
+/// A booking with invitees and settings, so that the documents round-trip too.
+pub fn new_booking(
+    customer: &Customer,
+    host: i64,
+    start: i64,
+    minutes: i64,
+    pt: PasswordType,
+) -> NewBooking {
+    NewBooking {
+        customer: customer.key,
+        host: uid(host),
+        title: format!("Weekly sync {start}"),
+        start,
+        length_minutes: minutes,
+        zone: Zone::parse(&customer.timezone).expect("fixture zone"),
+        password_type: pt,
+        invitees: vec![Invitee {
+            user_id: Some(uid(BOB)),
+            name: "Bob".into(),
+            email: "bob@acme.example".into(),
+            mobile: "13800000000".into(),
+        }],
+        details: Details {
+            summary: "Quarterly numbers".into(),
+            location: "Room 4".into(),
+            source: "uc".into(),
+            settings: Settings {
+                show_info: Some(true),
+                auto_video: Some(2),
+                event_watchword: Some("秘密".into()),
+                extra_info: Some(serde_json::json!({"k": [1, "two", {"three": null}]})),
+                ..Default::default()
+            },
+        },
+        created_at: T0 - 86_400,
+    }
+}

@@ -97,7 +97,10 @@ impl ImportData {
                 return Err(format!("users[{i}]: userId must be a positive integer"));
             }
             if u.email.is_empty() && u.name.is_empty() {
-                return Err(format!("users[{i}] ({}): give at least an email or a name", u.user_id));
+                return Err(format!(
+                    "users[{i}] ({}): give at least an email or a name",
+                    u.user_id
+                ));
             }
         }
         for (i, c) in self.credentials.iter().enumerate() {

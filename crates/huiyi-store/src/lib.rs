@@ -3,9 +3,12 @@
 
 pub mod conformance;
 pub mod import;
+pub mod sql;
 
 use async_trait::async_trait;
-use huiyi_domain::{Booking, ConferenceId, Credential, CustomerKey, EventId, NewBooking, User, UserId};
+use huiyi_domain::{
+    Booking, ConferenceId, Credential, CustomerKey, EventId, NewBooking, User, UserId,
+};
 pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
 
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +66,12 @@ pub trait Store: Send + Sync + 'static {
     async fn customer_count(&self) -> StoreResult<i64>;
     async fn customer_by_code(&self, code: &str) -> StoreResult<Option<huiyi_domain::Customer>>;
     /// Stores the hash of a new key for the customer with this code.
-    async fn add_credential(&self, customer_code: &str, key_hash: &str, admin: bool) -> StoreResult<()>;
+    async fn add_credential(
+        &self,
+        customer_code: &str,
+        key_hash: &str,
+        admin: bool,
+    ) -> StoreResult<()>;
     /// The credential whose key hashes to `key_hash` (hex SHA-256), with its customer.
     async fn credential(&self, key_hash: &str) -> StoreResult<Option<Credential>>;
     /// A user of this customer by userId; users of other customers are not found.
@@ -79,9 +87,21 @@ pub trait Store: Send + Sync + 'static {
     async fn create_booking(&self, new: &NewBooking) -> StoreResult<Booking>;
     /// Stores many bookings at once (bulk loads and benchmarks); same allocation rules.
     async fn create_bookings(&self, new: &[NewBooking]) -> StoreResult<u64>;
-    async fn booking(&self, customer: CustomerKey, conference_id: &ConferenceId) -> StoreResult<Option<Booking>>;
-    async fn booking_by_event(&self, customer: CustomerKey, event_id: EventId) -> StoreResult<Option<Booking>>;
-    async fn passcode_owner(&self, customer: CustomerKey, pcode: &str) -> StoreResult<Option<PasscodeOwner>>;
+    async fn booking(
+        &self,
+        customer: CustomerKey,
+        conference_id: &ConferenceId,
+    ) -> StoreResult<Option<Booking>>;
+    async fn booking_by_event(
+        &self,
+        customer: CustomerKey,
+        event_id: EventId,
+    ) -> StoreResult<Option<Booking>>;
+    async fn passcode_owner(
+        &self,
+        customer: CustomerKey,
+        pcode: &str,
+    ) -> StoreResult<Option<PasscodeOwner>>;
     /// Writes the booking's mutable fields (title, times, zone, invitees, details) if its
     /// `version` is still the stored one, and returns it with the new version and `modified_at`.
     /// Ids, passcodes and links never change. `Conflict` if it changed meanwhile.
@@ -89,7 +109,12 @@ pub trait Store: Send + Sync + 'static {
     /// Marks the booking cancelled if its `version` is still the stored one.
     async fn cancel_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking>;
     /// A host's bookings (cancelled included) that overlap the window, ordered by start.
-    async fn host_bookings(&self, customer: CustomerKey, host: UserId, window: Window) -> StoreResult<Vec<Booking>>;
+    async fn host_bookings(
+        &self,
+        customer: CustomerKey,
+        host: UserId,
+        window: Window,
+    ) -> StoreResult<Vec<Booking>>;
     /// A customer's bookings (cancelled included) overlapping the window, ordered by event id,
     /// those after `after_event` only, at most `limit`.
     async fn customer_bookings(

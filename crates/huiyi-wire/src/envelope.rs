@@ -9,6 +9,8 @@ use serde_json::Value;
 pub enum Family {
     /// `/conference/...`: adds `callSeq`.
     V1,
+    /// `getConferenceList`, whose example carries no `callSeq`: only the keys API.md §1 requires.
+    V1Bare,
     /// `/confopenapi/...`: adds the room-era flags (`product_type`, `iscycle`, ...).
     Room,
 }

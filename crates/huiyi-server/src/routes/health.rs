@@ -31,7 +31,10 @@ async fn readyz(State(app): State<AppState>) -> impl IntoResponse {
 
 async fn metrics() -> impl IntoResponse {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         crate::metrics::handle().render(),
     )
 }

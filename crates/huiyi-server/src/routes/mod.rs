@@ -13,7 +13,12 @@ use huiyi_wire::answers::AnswerCtx;
 use huiyi_wire::lenient::Fields;
 
 /// Builds the context every answer builder takes.
-pub fn ctx<'a>(app: &'a AppState, customer: &'a Customer, host: &'a User, now: i64) -> AnswerCtx<'a> {
+pub fn ctx<'a>(
+    app: &'a AppState,
+    customer: &'a Customer,
+    host: &'a User,
+    now: i64,
+) -> AnswerCtx<'a> {
     AnswerCtx {
         now,
         public_url: &app.config.public_url,

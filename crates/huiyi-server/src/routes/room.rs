@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::routing::post;
 use huiyi_domain::time::now_unix;
 use huiyi_store::Window;
-use huiyi_wire::answers::{self, RoomItem};
+use huiyi_wire::answers::{self, RoomItem, RoomItemEra};
 use huiyi_wire::requests::{BookingRequest, HostRef};
 
 /// Default and largest page of `listByAdmin`.
@@ -21,20 +21,38 @@ const MAX_PAGE: i64 = 200;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/confopenapi/room/reservConference", post(reserv_conference))
-        .route("/confopenapi/room/updateReservConference", post(update_reserv_conference))
-        .route("/confopenapi/room/cancelReservConference", post(cancel_reserv_conference))
+        .route(
+            "/confopenapi/room/reservConference",
+            post(reserv_conference),
+        )
+        .route(
+            "/confopenapi/room/updateReservConference",
+            post(update_reserv_conference),
+        )
+        .route(
+            "/confopenapi/room/cancelReservConference",
+            post(cancel_reserv_conference),
+        )
         .route("/confopenapi/room/conference/infos", post(infos))
         .route("/confopenapi/room/conference/list", post(list))
-        .route("/confopenapi/room/conference/listByAdmin", post(list_by_admin))
+        .route(
+            "/confopenapi/room/conference/listByAdmin",
+            post(list_by_admin),
+        )
 }
 
 /// 14: book a meeting (room-era); answers with `eventId`.
 async fn reserv_conference(State(app): State<AppState>, call: Call) -> Response {
     let outcome = async {
         let t = call.tenant(&app).await?;
-        let (b, host) = app.bookings.book(&t, BookingRequest::parse(call.fields()?)?).await?;
-        Ok(answers::room_reserv(&b, &ctx(&app, &t.customer, &host, now_unix())))
+        let (b, host) = app
+            .bookings
+            .book(&t, BookingRequest::parse(call.fields()?)?)
+            .await?;
+        Ok(answers::room_reserv(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+        ))
     };
     call.answer(outcome.await)
 }
@@ -43,8 +61,14 @@ async fn reserv_conference(State(app): State<AppState>, call: Call) -> Response 
 async fn update_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
     let outcome = async {
         let t = call.tenant(&app).await?;
-        let (b, host) = app.bookings.edit(&t, BookingRequest::parse(call.fields()?)?).await?;
-        Ok(answers::room_reserv(&b, &ctx(&app, &t.customer, &host, now_unix())))
+        let (b, host) = app
+            .bookings
+            .edit(&t, BookingRequest::parse(call.fields()?)?)
+            .await?;
+        Ok(answers::room_reserv(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+        ))
     };
     call.answer(outcome.await)
 }
@@ -54,7 +78,10 @@ async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Re
     let outcome = async {
         let t = call.tenant(&app).await?;
         let f = call.fields()?;
-        let target = match (f.nonempty("conferenceId")?, f.i64("eventId")?.filter(|e| *e != 0)) {
+        let target = match (
+            f.nonempty("conferenceId")?,
+            f.i64("eventId")?.filter(|e| *e != 0),
+        ) {
             (Some(c), _) => Target::Conference(c),
             (None, Some(e)) => Target::Event(e),
             (None, None) => return Err(ApiError::invalid("conferenceId or eventId is required")),
@@ -86,7 +113,12 @@ async fn infos(State(app): State<AppState>, call: Call) -> Response {
             (None, None) => return Err(ApiError::invalid("conferenceId or pcode is required")),
         };
         let access = room_access(&app);
-        Ok(vec![answers::room_item(&b, &ctx(&app, &t.customer, &host, now_unix()), &access)])
+        Ok(vec![answers::room_item(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+            &access,
+            RoomItemEra::Older,
+        )])
     };
     call.answer(outcome.await)
 }
@@ -100,10 +132,16 @@ async fn list(State(app): State<AppState>, call: Call) -> Response {
         let now = now_unix();
         let from = time_field(f, "startTime", zone)?.unwrap_or(now);
         let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
-        let (host, list) = app.bookings.host_list(&t, &HostRef::parse(f)?, Window { from, to }).await?;
+        let (host, list) = app
+            .bookings
+            .host_list(&t, &HostRef::parse(f)?, Window { from, to })
+            .await?;
         let access = room_access(&app);
         let c = ctx(&app, &t.customer, &host, now);
-        Ok(list.iter().map(|b| answers::room_item(b, &c, &access)).collect::<Vec<RoomItem>>())
+        Ok(list
+            .iter()
+            .map(|b| answers::room_item(b, &c, &access, RoomItemEra::Older))
+            .collect::<Vec<RoomItem>>())
     };
     call.answer(outcome.await)
 }
@@ -119,7 +157,9 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
         let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
         let limit = f.i64("limit")?.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::invalid(format!("limit must be between 1 and {MAX_PAGE}; got {limit}")));
+            return Err(ApiError::invalid(format!(
+                "limit must be between 1 and {MAX_PAGE}; got {limit}"
+            )));
         }
         let after = f.i64("eventIdFilter")?.filter(|e| *e > 0);
         let admin = HostRef {
@@ -133,7 +173,14 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
         let access = room_access(&app);
         Ok(list
             .iter()
-            .map(|(b, host)| answers::room_item(b, &ctx(&app, &t.customer, host, now), &access))
+            .map(|(b, host)| {
+                answers::room_item(
+                    b,
+                    &ctx(&app, &t.customer, host, now),
+                    &access,
+                    RoomItemEra::Newer,
+                )
+            })
             .collect::<Vec<RoomItem>>())
     };
     call.answer(outcome.await)

@@ -17,26 +17,44 @@ use huiyi_wire::requests::{BookingRequest, HostRef};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/conference/conference/reservConference2", post(reserv_conference2))
-        .route("/conference/conference/updateReservConference", post(update_reserv_conference))
+        .route(
+            "/conference/conference/reservConference2",
+            post(reserv_conference2),
+        )
+        .route(
+            "/conference/conference/updateReservConference",
+            post(update_reserv_conference),
+        )
         .route(
             "/conference/conference/cancelReservConference/{*segments}",
             get(cancel_reserv_conference),
         )
-        .route("/conference/business/getConferenceList", post(get_conference_list))
+        .route(
+            "/conference/business/getConferenceList",
+            post(get_conference_list),
+        )
         .route(
             "/conference/conference/getConferenceBaseInfoById/{*segments}",
             post(get_conference_base_info),
         )
-        .route("/conference/conference/getConfStatus", post(get_conf_status))
+        .route(
+            "/conference/conference/getConfStatus",
+            post(get_conf_status),
+        )
 }
 
 /// 1: book a meeting.
 async fn reserv_conference2(State(app): State<AppState>, call: Call) -> Response {
     let outcome = async {
         let t = call.tenant(&app).await?;
-        let (b, host) = app.bookings.book(&t, BookingRequest::parse(call.fields()?)?).await?;
-        Ok(answers::reserv_v1(&b, &ctx(&app, &t.customer, &host, now_unix())))
+        let (b, host) = app
+            .bookings
+            .book(&t, BookingRequest::parse(call.fields()?)?)
+            .await?;
+        Ok(answers::reserv_v1(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+        ))
     };
     call.answer(outcome.await)
 }
@@ -45,19 +63,37 @@ async fn reserv_conference2(State(app): State<AppState>, call: Call) -> Response
 async fn update_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
     let outcome = async {
         let t = call.tenant(&app).await?;
-        let (b, host) = app.bookings.edit(&t, BookingRequest::parse(call.fields()?)?).await?;
-        Ok(answers::reserv_v1(&b, &ctx(&app, &t.customer, &host, now_unix())))
+        let (b, host) = app
+            .bookings
+            .edit(&t, BookingRequest::parse(call.fields()?)?)
+            .await?;
+        Ok(answers::reserv_v1(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+        ))
     };
     call.answer(outcome.await)
 }
 
 /// 3: `GET …/cancelReservConference/:appId/:conferenceId/:language/:userIdEmail[/:callbackUrl/:email_notify/:sms_notify]`.
 /// Segments may be empty, so the raw path is split here rather than by the router.
-async fn cancel_reserv_conference(State(app): State<AppState>, OriginalUri(uri): OriginalUri, mut call: Call) -> Response {
+async fn cancel_reserv_conference(
+    State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    mut call: Call,
+) -> Response {
     let segments = path_segments(uri.path(), "/cancelReservConference/");
-    for (i, key) in ["appId", "conferenceId", "language", "userIdEmail", "callbackUrl", "email_notify", "sms_notify"]
-        .iter()
-        .enumerate()
+    for (i, key) in [
+        "appId",
+        "conferenceId",
+        "language",
+        "userIdEmail",
+        "callbackUrl",
+        "email_notify",
+        "sms_notify",
+    ]
+    .iter()
+    .enumerate()
     {
         if let Some(v) = segments.get(i).filter(|v| !v.is_empty()) {
             call.fill(key, v);
@@ -80,14 +116,17 @@ async fn cancel_reserv_conference(State(app): State<AppState>, OriginalUri(uri):
             },
             None => HostRef::default(),
         };
-        app.bookings.cancel(&t, Target::Conference(conference), &actor).await?;
+        app.bookings
+            .cancel(&t, Target::Conference(conference), &actor)
+            .await?;
         ApiResult::Ok(serde_json::Value::Null)
     };
     call.answer(outcome.await)
 }
 
 /// 4: a host's meetings between `startDate` and `endDate`, grouped by local date.
-async fn get_conference_list(State(app): State<AppState>, call: Call) -> Response {
+async fn get_conference_list(State(app): State<AppState>, mut call: Call) -> Response {
+    call.family = huiyi_wire::Family::V1Bare;
     let outcome = async {
         let t = call.tenant(&app).await?;
         let f = call.fields()?;
@@ -95,15 +134,25 @@ async fn get_conference_list(State(app): State<AppState>, call: Call) -> Respons
         let now = now_unix();
         let from = time_field(f, "startDate", zone)?.unwrap_or(now);
         let to = time_field(f, "endDate", zone)?.unwrap_or_else(|| three_months_after(from));
-        let (host, mut list) = app.bookings.host_list(&t, &HostRef::parse(f)?, Window { from, to }).await?;
+        let (host, mut list) = app
+            .bookings
+            .host_list(&t, &HostRef::parse(f)?, Window { from, to })
+            .await?;
         list.retain(|b| !b.is_cancelled());
-        Ok(answers::conference_list(&list, &ctx(&app, &t.customer, &host, now)))
+        Ok(answers::conference_list(
+            &list,
+            &ctx(&app, &t.customer, &host, now),
+        ))
     };
     call.answer(outcome.await)
 }
 
 /// 5: `POST …/getConferenceBaseInfoById/:appId/:conferenceId`.
-async fn get_conference_base_info(State(app): State<AppState>, OriginalUri(uri): OriginalUri, mut call: Call) -> Response {
+async fn get_conference_base_info(
+    State(app): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    mut call: Call,
+) -> Response {
     let segments = path_segments(uri.path(), "/getConferenceBaseInfoById/");
     if let Some(c) = segments.get(1).filter(|c| !c.is_empty()) {
         call.fill("conferenceId", c);
@@ -111,7 +160,9 @@ async fn get_conference_base_info(State(app): State<AppState>, OriginalUri(uri):
     let outcome = async {
         let t = call.tenant(&app).await?;
         let id = call.fields()?.nonempty("conferenceId")?.ok_or_else(|| {
-            ApiError::invalid("conferenceId is required in the path: /getConferenceBaseInfoById/6/<conferenceId>")
+            ApiError::invalid(
+                "conferenceId is required in the path: /getConferenceBaseInfoById/6/<conferenceId>",
+            )
         })?;
         let (b, host) = app.bookings.find(&t, &Target::Conference(id)).await?;
         let numbers: Vec<AccessNumber> = app
@@ -123,7 +174,11 @@ async fn get_conference_base_info(State(app): State<AppState>, OriginalUri(uri):
                 number: n.number.clone(),
             })
             .collect();
-        Ok(answers::base_info(&b, &ctx(&app, &t.customer, &host, now_unix()), &numbers))
+        Ok(answers::base_info(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+            &numbers,
+        ))
     };
     call.answer(outcome.await)
 }
@@ -137,7 +192,10 @@ async fn get_conf_status(State(app): State<AppState>, call: Call) -> Response {
             .nonempty("conferenceId")?
             .ok_or_else(|| ApiError::invalid("conferenceId is required"))?;
         let (b, host) = app.bookings.find(&t, &Target::Conference(id)).await?;
-        Ok(answers::conf_status(&b, &ctx(&app, &t.customer, &host, now_unix())))
+        Ok(answers::conf_status(
+            &b,
+            &ctx(&app, &t.customer, &host, now_unix()),
+        ))
     };
     call.answer(outcome.await)
 }
@@ -160,7 +218,10 @@ mod tests {
     #[test]
     fn segments_keep_empty_ones_and_decode() {
         assert_eq!(
-            path_segments("/conference/conference/cancelReservConference/6/239130656//eyh1%40test1.com", "/cancelReservConference/"),
+            path_segments(
+                "/conference/conference/cancelReservConference/6/239130656//eyh1%40test1.com",
+                "/cancelReservConference/"
+            ),
             vec!["6", "239130656", "", "eyh1@test1.com"]
         );
     }

@@ -58,7 +58,9 @@ impl Bookings {
             },
             (None, Some(email)) => self.store.user_by_email(customer, email).await?,
             (None, None) => {
-                return Err(ApiError::invalid("userId is required (or email when no userId is known)"));
+                return Err(ApiError::invalid(
+                    "userId is required (or email when no userId is known)",
+                ));
             }
         };
         found.ok_or_else(|| {
@@ -80,15 +82,13 @@ impl Bookings {
         let host = self.user(t, &req.host).await?;
         let now = huiyi_domain::time::now_unix();
         let zone = req.timezone.unwrap_or_else(|| customer_zone(t));
-        let start_text = req
-            .start
-            .as_deref()
-            .ok_or_else(|| ApiError::invalid("starttime is required, e.g. \"2020-09-07 20:00:00\""))?;
+        let start_text = req.start.as_deref().ok_or_else(|| {
+            ApiError::invalid("starttime is required, e.g. \"2020-09-07 20:00:00\"")
+        })?;
         let start = read_start(start_text, zone, now)?;
-        let length = check_length(
-            req.length
-                .ok_or_else(|| ApiError::invalid("length is required: the meeting's length in minutes"))?,
-        )?;
+        let length = check_length(req.length.ok_or_else(|| {
+            ApiError::invalid("length is required: the meeting's length in minutes")
+        })?)?;
         let title = match req.title.filter(|t| !t.is_empty()) {
             Some(t) => check_title(t)?,
             None => format!("{}的会议", display_name(&host)),
@@ -130,7 +130,11 @@ impl Bookings {
             ));
         }
         let target = target_of(&req.conference_id, req.event_id)?;
-        let actor = if req.host.is_empty() { None } else { Some(self.user(t, &req.host).await?) };
+        let actor = if req.host.is_empty() {
+            None
+        } else {
+            Some(self.user(t, &req.host).await?)
+        };
         let invitees = match req.invitees.clone() {
             Some(list) => Some(self.resolve_invitees(t, list).await?),
             None => None,
@@ -182,8 +186,17 @@ impl Bookings {
         Err(StoreError::Conflict.into())
     }
 
-    pub async fn cancel(&self, t: &Credential, target: Target, actor: &HostRef) -> ApiResult<Booking> {
-        let actor = if actor.is_empty() { None } else { Some(self.user(t, actor).await?) };
+    pub async fn cancel(
+        &self,
+        t: &Credential,
+        target: Target,
+        actor: &HostRef,
+    ) -> ApiResult<Booking> {
+        let actor = if actor.is_empty() {
+            None
+        } else {
+            Some(self.user(t, actor).await?)
+        };
         for _ in 0..WRITE_RETRIES {
             let now = huiyi_domain::time::now_unix();
             let b = self.writable(t, &target, actor.as_ref(), now).await?;
@@ -201,7 +214,13 @@ impl Bookings {
     }
 
     /// The booking, if it may still be changed by `actor` (its host or an admin).
-    async fn writable(&self, t: &Credential, target: &Target, actor: Option<&User>, now: i64) -> ApiResult<Booking> {
+    async fn writable(
+        &self,
+        t: &Credential,
+        target: &Target,
+        actor: Option<&User>,
+        now: i64,
+    ) -> ApiResult<Booking> {
         let b = self.get(t, target).await?;
         if let Some(a) = actor
             && a.user_id != b.host
@@ -215,11 +234,17 @@ impl Bookings {
         match b.status_at(now) {
             Status::Cancelled => Err(ApiError::new(
                 Code::ConferenceCancelled,
-                format!("conference {} is cancelled and can no longer be changed", b.conference_id),
+                format!(
+                    "conference {} is cancelled and can no longer be changed",
+                    b.conference_id
+                ),
             )),
             Status::Ended | Status::Expired => Err(ApiError::new(
                 Code::ConferenceOver,
-                format!("conference {} is over and can no longer be changed", b.conference_id),
+                format!(
+                    "conference {} is over and can no longer be changed",
+                    b.conference_id
+                ),
             )),
             _ => Ok(b),
         }
@@ -257,7 +282,11 @@ impl Bookings {
                     from: now,
                     to: now + MAX_AHEAD_SECS,
                 };
-                let host = self.store.user(t.customer.key, uid).await?.ok_or_else(missing)?;
+                let host = self
+                    .store
+                    .user(t.customer.key, uid)
+                    .await?
+                    .ok_or_else(missing)?;
                 let next = self
                     .store
                     .host_bookings(t.customer.key, uid, window)
@@ -270,10 +299,18 @@ impl Bookings {
         }
     }
 
-    pub async fn host_list(&self, t: &Credential, who: &HostRef, window: Window) -> ApiResult<(User, Vec<Booking>)> {
+    pub async fn host_list(
+        &self,
+        t: &Credential,
+        who: &HostRef,
+        window: Window,
+    ) -> ApiResult<(User, Vec<Booking>)> {
         check_window(window)?;
         let host = self.user(t, who).await?;
-        let list = self.store.host_bookings(t.customer.key, host.user_id, window).await?;
+        let list = self
+            .store
+            .host_bookings(t.customer.key, host.user_id, window)
+            .await?;
         Ok((host, list))
     }
 
@@ -322,13 +359,20 @@ impl Bookings {
     }
 
     async fn host_of(&self, t: &Credential, b: &Booking) -> ApiResult<User> {
-        self.store.user(t.customer.key, b.host).await?.ok_or_else(|| {
-            tracing::error!(event_id = b.event_id, "booking's host is missing");
-            ApiError::new(Code::Internal, "the meeting's host account is missing")
-        })
+        self.store
+            .user(t.customer.key, b.host)
+            .await?
+            .ok_or_else(|| {
+                tracing::error!(event_id = b.event_id, "booking's host is missing");
+                ApiError::new(Code::Internal, "the meeting's host account is missing")
+            })
     }
 
-    async fn resolve_invitees(&self, t: &Credential, list: Vec<InviteeRef>) -> ApiResult<Vec<Invitee>> {
+    async fn resolve_invitees(
+        &self,
+        t: &Credential,
+        list: Vec<InviteeRef>,
+    ) -> ApiResult<Vec<Invitee>> {
         if list.len() > MAX_INVITEES {
             return Err(ApiError::invalid(format!(
                 "at most {MAX_INVITEES} invitees may be given; got {}",
@@ -344,16 +388,26 @@ impl Bookings {
                         None => None,
                     }
                     .ok_or_else(|| {
-                        ApiError::invalid(format!("invitee userId {user_id} is not a user of this customer"))
+                        ApiError::invalid(format!(
+                            "invitee userId {user_id} is not a user of this customer"
+                        ))
                     })?;
                     out.push(Invitee {
                         user_id: Some(user.user_id),
-                        name: if name.is_empty() { display_name(&user) } else { name },
+                        name: if name.is_empty() {
+                            display_name(&user)
+                        } else {
+                            name
+                        },
                         email: user.email,
                         mobile: user.mobile,
                     });
                 }
-                InviteeRef::External { name, email, mobile } => out.push(Invitee {
+                InviteeRef::External {
+                    name,
+                    email,
+                    mobile,
+                } => out.push(Invitee {
                     user_id: None,
                     name,
                     email,
@@ -379,7 +433,11 @@ pub fn customer_zone(t: &Credential) -> Zone {
 }
 
 pub fn display_name(u: &User) -> String {
-    if u.name.is_empty() { u.email.clone() } else { u.name.clone() }
+    if u.name.is_empty() {
+        u.email.clone()
+    } else {
+        u.name.clone()
+    }
 }
 
 fn target_of(conference_id: &Option<String>, event_id: Option<EventId>) -> ApiResult<Target> {
@@ -423,14 +481,18 @@ fn check_title(title: String) -> ApiResult<String> {
         )));
     }
     if title.chars().any(|c| c.is_control()) {
-        return Err(ApiError::invalid("title must not contain control characters"));
+        return Err(ApiError::invalid(
+            "title must not contain control characters",
+        ));
     }
     Ok(title)
 }
 
 fn check_settings(s: &huiyi_domain::Settings) -> ApiResult<()> {
     if s.open_watchword == Some(true) && s.event_watchword.as_deref().unwrap_or("").is_empty() {
-        return Err(ApiError::invalid("openWatchword is 1, so eventWatchword must not be empty"));
+        return Err(ApiError::invalid(
+            "openWatchword is 1, so eventWatchword must not be empty",
+        ));
     }
     if s.join_conf_sel_tag == Some(true) && s.join_conf_tags.as_deref().unwrap_or("").is_empty() {
         return Err(ApiError::invalid(
@@ -442,10 +504,14 @@ fn check_settings(s: &huiyi_domain::Settings) -> ApiResult<()> {
 
 fn check_window(w: Window) -> ApiResult<()> {
     if w.to <= w.from {
-        return Err(ApiError::invalid("the end of the time window must be after its start"));
+        return Err(ApiError::invalid(
+            "the end of the time window must be after its start",
+        ));
     }
     if w.to - w.from > MAX_AHEAD_SECS * 2 {
-        return Err(ApiError::invalid("the time window may span at most 10 years"));
+        return Err(ApiError::invalid(
+            "the time window may span at most 10 years",
+        ));
     }
     Ok(())
 }

@@ -3,7 +3,9 @@
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::Credential;
 use huiyi_domain::secrets::{KeyHash, NewApiKey};
-use huiyi_store::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser, Store, StoreError};
+use huiyi_store::{
+    ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser, Store, StoreError,
+};
 use huiyi_wire::Code;
 use std::path::Path;
 use std::sync::Arc;
@@ -29,7 +31,8 @@ pub async fn import_file(store: &dyn Store, path: &Path) -> anyhow::Result<Impor
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let data: ImportData = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{} is not a valid import file: {e}", path.display()))?;
-    data.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    data.validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     store.import(&data).await.map_err(|e| match e {
         StoreError::Invalid(m) => anyhow::anyhow!("{}: {m}", path.display()),
         other => anyhow::anyhow!(other),

@@ -33,17 +33,21 @@ pub enum DbGuard {
 }
 
 pub fn backend() -> &'static str {
-    if std::env::var("HUIYI_TEST_POSTGRES_URL").is_ok() { "postgres" } else { "sqlite" }
+    if std::env::var("HUIYI_TEST_POSTGRES_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 /// A fresh, migrated database for one test.
 pub async fn fresh_database() -> (String, DbGuard) {
     match std::env::var("HUIYI_TEST_POSTGRES_URL") {
         Ok(base) => {
-            let db = huiyi_store_postgres::testing::TestDatabase::create(&base)
+            let (url, db) = huiyi_store_postgres::testing::fresh_database(&base)
                 .await
                 .expect("create a PostgreSQL test database");
-            (db.url().to_owned(), DbGuard::Postgres(db))
+            (url, DbGuard::Postgres(db))
         }
         Err(_) => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -55,15 +59,23 @@ pub async fn fresh_database() -> (String, DbGuard) {
 
 pub async fn spawn_app() -> TestApp {
     let (database_url, guard) = fresh_database().await;
-    let store = huiyi_server::store::open(&database_url).await.expect("open store");
+    let store = huiyi_server::store::open(&database_url)
+        .await
+        .expect("open store");
     store.import(&fixtures()).await.expect("import fixtures");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let url = format!("http://{addr}");
     let mut config = Config::for_public_url(&url);
     config.access_numbers = vec![
-        AccessNumberConfig { area: "ALL".into(), number: "400-810-5211".into() },
-        AccessNumberConfig { area: "Beijing".into(), number: "+86(10)5808-4299".into() },
+        AccessNumberConfig {
+            area: "ALL".into(),
+            number: "400-810-5211".into(),
+        },
+        AccessNumberConfig {
+            area: "Beijing".into(),
+            number: "+86(10)5808-4299".into(),
+        },
     ];
     let state = AppState::new(store.clone(), config);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -143,7 +155,13 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
-    pub async fn post_raw(&self, path: &str, key: Option<&str>, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
         let mut req = self
             .client
             .post(format!("{}{path}", self.url))
@@ -154,7 +172,10 @@ impl TestApp {
         }
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
-        (status, r.json().await.expect("every answer is a JSON envelope"))
+        (
+            status,
+            r.json().await.expect("every answer is a JSON envelope"),
+        )
     }
 
     pub async fn get(&self, path: &str, key: &str) -> Value {
@@ -198,7 +219,10 @@ pub fn local_in_minutes(minutes: i64) -> String {
 }
 
 pub fn example(name: &str) -> Value {
-    let path = format!("{}/../../../shared/spec/examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../../shared/spec/examples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }

@@ -1,0 +1,281 @@
+//! Command-line interface. Parsing and validation only; nothing here does I/O.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "huiyi-bench",
+    version,
+    about = "Load benchmark of the huiyi server (loopback only)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Throughput and latency of each scenario against one server.
+    Run(RunArgs),
+    /// How listing latency grows with the number of stored bookings (SQLite).
+    Scale(ScaleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Benchmark a server that already runs at this loopback URL, e.g. http://127.0.0.1:8080.
+    /// Needs --key and --user-id. Without it the bench starts its own server.
+    #[arg(
+        long,
+        value_parser = loopback_url,
+        conflicts_with_all = ["server_bin", "database"],
+        requires_all = ["key", "user_id"]
+    )]
+    pub url: Option<String>,
+
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// Database for the started server (`sqlite:///abs/path.db` or `postgres://…`)
+    /// [default: a SQLite file in a temporary directory]. The bench imports its fixture into it.
+    #[arg(long)]
+    pub database: Option<String>,
+
+    /// Concurrent workers, each looping request → response.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How long each scenario is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// API key of the running server's customer (with --url).
+    #[arg(long, env = "HUIYI_BENCH_KEY", hide_env_values = true)]
+    pub key: Option<String>,
+
+    /// The host whose bookings are created and read (with --url).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
+    pub user_id: Option<i64>,
+
+    /// Bookings created before measuring, for edit, base_info and status to work on
+    /// (raised to --concurrency if lower, so that no two workers edit the same booking).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub seed_bookings: u32,
+
+    /// Backend name written into the BENCH line [default: from the database URL; `unknown`
+    /// with --url].
+    #[arg(long)]
+    pub backend: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScaleArgs {
+    /// Numbers of stored bookings to measure, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required = true,
+        value_parser = clap::value_parser!(u64).range(100..=100_000_000)
+    )]
+    pub sizes: Vec<u64>,
+
+    /// How long each scenario is measured, per size.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// Concurrent workers, each looping request → response.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The backend label for the BENCH line.
+    pub fn backend_label(&self) -> String {
+        if let Some(b) = &self.backend {
+            return b.clone();
+        }
+        match (&self.url, &self.database) {
+            (Some(_), _) => "unknown".to_owned(),
+            (None, Some(db)) => backend_of(db).to_owned(),
+            (None, None) => "sqlite".to_owned(),
+        }
+    }
+
+    /// Bookings to seed: never fewer than workers, so each edit worker owns its own bookings.
+    pub fn seed_count(&self) -> usize {
+        self.seed_bookings.max(self.concurrency) as usize
+    }
+}
+
+/// `sqlite` or `postgres` from a database URL's scheme.
+pub fn backend_of(database_url: &str) -> &'static str {
+    let scheme = database_url.split(':').next().unwrap_or("");
+    match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => "postgres",
+        "sqlite" => "sqlite",
+        _ => "unknown",
+    }
+}
+
+/// Accepts only `http://` URLs whose host is a loopback address literal, so that the bench can
+/// never send load anywhere else. Answers the URL without a trailing slash.
+pub fn loopback_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    if url.scheme() != "http" {
+        return Err("only http:// is supported (the server is reached on loopback)".into());
+    }
+    let host = url.host_str().unwrap_or("");
+    let ip: IpAddr = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| format!("host {host:?} is not an IP address; use 127.0.0.1 or [::1]"))?;
+    if !ip.is_loopback() {
+        return Err(format!(
+            "{ip} is not a loopback address; the bench only targets 127.0.0.1 or ::1"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("give the server's base URL without query or fragment".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("huiyi-bench").chain(args.iter().copied()))
+    }
+
+    fn run(args: &[&str]) -> RunArgs {
+        match parse(args).unwrap().command {
+            Command::Run(r) => r,
+            Command::Scale(_) => panic!("expected run"),
+        }
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_defaults() {
+        let r = run(&["run"]);
+        assert_eq!(r.concurrency, 32);
+        assert_eq!(r.seconds, 10);
+        assert!(r.url.is_none() && r.server_bin.is_none() && r.database.is_none());
+        assert_eq!(r.seed_count(), 300);
+        assert_eq!(r.backend_label(), "sqlite");
+    }
+
+    #[test]
+    fn run_against_a_running_server() {
+        let r = run(&[
+            "run",
+            "--url",
+            "http://127.0.0.1:8080/",
+            "--key",
+            "k",
+            "--user-id",
+            "7",
+            "--concurrency",
+            "4",
+            "--seconds",
+            "2",
+        ]);
+        assert_eq!(r.url.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!((r.key.as_deref(), r.user_id), (Some("k"), Some(7)));
+        assert_eq!((r.concurrency, r.seconds), (4, 2));
+        assert_eq!(r.backend_label(), "unknown");
+    }
+
+    #[test]
+    fn url_needs_key_and_user_and_excludes_spawning() {
+        assert!(parse(&["run", "--url", "http://127.0.0.1:1"]).is_err());
+        assert!(parse(&["run", "--url", "http://127.0.0.1:1", "--key", "k"]).is_err());
+        let both = [
+            "run",
+            "--url",
+            "http://127.0.0.1:1",
+            "--key",
+            "k",
+            "--user-id",
+            "1",
+        ];
+        assert!(parse(&[&both[..], &["--server-bin", "/x"]].concat()).is_err());
+        assert!(parse(&[&both[..], &["--database", "sqlite:///x.db"]].concat()).is_err());
+        assert!(parse(&both).is_ok());
+    }
+
+    #[test]
+    fn rejects_nonsense_numbers() {
+        assert!(parse(&["run", "--concurrency", "0"]).is_err());
+        assert!(parse(&["run", "--seconds", "0"]).is_err());
+        assert!(parse(&["run", "--seconds", "ten"]).is_err());
+    }
+
+    #[test]
+    fn seeds_at_least_one_booking_per_worker() {
+        let r = run(&["run", "--concurrency", "500", "--seed-bookings", "10"]);
+        assert_eq!(r.seed_count(), 500);
+    }
+
+    #[test]
+    fn backend_follows_the_database() {
+        assert_eq!(
+            run(&["run", "--database", "postgres://u@127.0.0.1/db"]).backend_label(),
+            "postgres"
+        );
+        assert_eq!(
+            run(&["run", "--database", "sqlite:///tmp/a.db"]).backend_label(),
+            "sqlite"
+        );
+        assert_eq!(run(&["run", "--backend", "pg16"]).backend_label(), "pg16");
+    }
+
+    #[test]
+    fn scale_sizes_are_a_list() {
+        let Command::Scale(s) = parse(&["scale", "--sizes", "10000,100000,1000000"])
+            .unwrap()
+            .command
+        else {
+            panic!("expected scale");
+        };
+        assert_eq!(s.sizes, vec![10_000, 100_000, 1_000_000]);
+        assert_eq!((s.seconds, s.concurrency), (5, 32));
+        assert!(parse(&["scale"]).is_err());
+        assert!(parse(&["scale", "--sizes", "10,x"]).is_err());
+    }
+
+    #[test]
+    fn only_loopback_targets() {
+        assert_eq!(
+            loopback_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            loopback_url(" http://127.0.0.1/ ").unwrap(),
+            "http://127.0.0.1"
+        );
+        assert_eq!(
+            loopback_url("http://[::1]:8080/").unwrap(),
+            "http://[::1]:8080"
+        );
+        assert!(loopback_url("http://10.0.0.1:80").is_err());
+        assert!(loopback_url("http://localhost:80").is_err());
+        assert!(loopback_url("http://example.com").is_err());
+        assert!(loopback_url("https://127.0.0.1").is_err());
+        assert!(loopback_url("127.0.0.1:80").is_err());
+    }
+}

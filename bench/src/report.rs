@@ -1,0 +1,174 @@
+//! Output: an aligned table for people and one `BENCH {json}` line for tooling.
+
+use crate::stats::{Figures, ratio};
+use serde::Serialize;
+
+/// What `huiyi-bench run` reports.
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    pub mode: &'static str,
+    pub backend: String,
+    pub concurrency: u32,
+    pub seconds: u64,
+    pub scenarios: Vec<Figures>,
+}
+
+/// What `huiyi-bench scale` reports.
+#[derive(Debug, Serialize)]
+pub struct ScaleReport {
+    pub mode: &'static str,
+    pub backend: &'static str,
+    pub concurrency: u32,
+    pub seconds: u64,
+    pub sizes: Vec<SizeFigures>,
+    /// `list` p50 at the largest size divided by `list` p50 at the smallest.
+    pub list_p50_growth: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SizeFigures {
+    /// Bookings stored.
+    pub size: u64,
+    /// Seconds the preload took.
+    pub load_seconds: f64,
+    /// Bookings the listed host has in the listed window (about 40 by design).
+    pub listed_bookings: usize,
+    pub scenarios: Vec<Figures>,
+}
+
+/// The tooling line: `BENCH ` and the report as compact JSON, always on one line.
+pub fn bench_line<T: Serialize>(report: &T) -> String {
+    let json = serde_json::to_string(report).expect("reports serialize");
+    format!("BENCH {json}")
+}
+
+pub fn list_p50_growth(sizes: &[SizeFigures]) -> Option<f64> {
+    let list_p50 = |s: &SizeFigures| {
+        s.scenarios
+            .iter()
+            .find(|f| f.name == "list")
+            .map(|f| f.p50_ms)
+    };
+    let smallest = sizes.iter().min_by_key(|s| s.size)?;
+    let largest = sizes.iter().max_by_key(|s| s.size)?;
+    ratio(list_p50(largest)?, list_p50(smallest)?)
+}
+
+/// Scenarios as an aligned table, one row each, ending in a newline.
+pub fn table(figures: &[Figures]) -> String {
+    let name_width = figures
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("scenario".len());
+    let mut out = format!(
+        "{:<name_width$}  {:>10}  {:>7}  {:>10}  {:>9}  {:>9}  {:>6}\n",
+        "scenario", "requests", "errors", "req/s", "p50 ms", "p99 ms", "ratio"
+    );
+    for f in figures {
+        let ratio = f
+            .ratio
+            .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
+        out.push_str(&format!(
+            "{:<name_width$}  {:>10}  {:>7}  {:>10.1}  {:>9.3}  {:>9.3}  {:>6}\n",
+            f.name, f.requests, f.errors, f.rps, f.p50_ms, f.p99_ms, ratio
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fig(name: &str, rps: f64, p50: f64, ratio: Option<f64>) -> Figures {
+        Figures {
+            name: name.into(),
+            rps,
+            p50_ms: p50,
+            p99_ms: p50 * 3.0,
+            ratio,
+            errors: 0,
+            requests: (rps * 10.0) as u64,
+        }
+    }
+
+    #[test]
+    fn run_line_is_one_line_with_the_agreed_keys() {
+        let r = RunReport {
+            mode: "run",
+            backend: "sqlite".into(),
+            concurrency: 32,
+            seconds: 10,
+            scenarios: vec![
+                fig("healthz", 5000.0, 0.5, Some(1.0)),
+                fig("book", 800.5, 12.25, Some(0.16)),
+            ],
+        };
+        let line = bench_line(&r);
+        assert_eq!(
+            line,
+            r#"BENCH {"mode":"run","backend":"sqlite","concurrency":32,"seconds":10,"scenarios":[{"name":"healthz","rps":5000.0,"p50_ms":0.5,"p99_ms":1.5,"ratio":1.0,"errors":0,"requests":50000},{"name":"book","rps":800.5,"p50_ms":12.25,"p99_ms":36.75,"ratio":0.16,"errors":0,"requests":8005}]}"#
+        );
+        assert!(!line.contains('\n'));
+        let v: serde_json::Value =
+            serde_json::from_str(line.strip_prefix("BENCH ").unwrap()).unwrap();
+        assert_eq!(v["scenarios"][1]["name"], "book");
+    }
+
+    #[test]
+    fn missing_ratio_is_null() {
+        let line = bench_line(&fig("list", 0.0, 0.0, None));
+        assert!(line.contains(r#""ratio":null"#), "{line}");
+    }
+
+    #[test]
+    fn names_with_newlines_stay_on_one_line() {
+        let line = bench_line(&fig("a\nb", 1.0, 1.0, None));
+        assert_eq!(line.lines().count(), 1);
+    }
+
+    #[test]
+    fn scale_line_and_growth() {
+        let size = |n: u64, p50: f64| SizeFigures {
+            size: n,
+            load_seconds: 1.5,
+            listed_bookings: 40,
+            scenarios: vec![
+                fig("healthz", 1000.0, 0.2, Some(1.0)),
+                fig("list", 500.0, p50, Some(0.5)),
+            ],
+        };
+        // Order on the command line does not matter: largest over smallest by size.
+        let sizes = vec![size(100_000, 2.0), size(1_000_000, 3.0), size(10_000, 1.5)];
+        assert_eq!(list_p50_growth(&sizes), Some(2.0));
+        let r = ScaleReport {
+            mode: "scale",
+            backend: "sqlite",
+            concurrency: 32,
+            seconds: 5,
+            list_p50_growth: list_p50_growth(&sizes),
+            sizes,
+        };
+        let line = bench_line(&r);
+        assert!(line.starts_with(r#"BENCH {"mode":"scale","backend":"sqlite","concurrency":32,"seconds":5,"sizes":[{"size":100000,"load_seconds":1.5,"listed_bookings":40,"scenarios":[{"name":"healthz""#), "{line}");
+        assert!(line.ends_with(r#""list_p50_growth":2.0}"#), "{line}");
+        assert_eq!(list_p50_growth(&[]), None);
+        assert_eq!(list_p50_growth(&[size(10, 0.0)]), None);
+    }
+
+    #[test]
+    fn table_is_aligned() {
+        let t = table(&[
+            fig("healthz", 12345.6, 0.812, Some(1.0)),
+            fig("base_info", 99.0, 123.456, None),
+        ]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| l.len() == lines[0].len()), "{t}");
+        assert!(lines[0].starts_with("scenario "));
+        assert!(lines[1].contains("12345.6") && lines[1].ends_with("1.000"));
+        assert!(lines[2].starts_with("base_info") && lines[2].ends_with('-'));
+    }
+}

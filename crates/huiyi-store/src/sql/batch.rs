@@ -1,0 +1,152 @@
+//! Multi-row statements for inserting a planned batch. Building them is generic over the
+//! database; running them is left to the backend, whose connection type is concrete.
+
+use super::alloc::{BatchPlan, Candidates, PasscodeInsert, PlannedBooking};
+use super::queries::*;
+use crate::StoreError;
+use huiyi_domain::EventId;
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// Bookings per multi-row statement: 20 binds each keeps one statement far below SQLite's
+/// 32766 and PostgreSQL's 65535 bind limits, with the other statements of a batch scaled alike.
+pub const ROWS_PER_STATEMENT: usize = 500;
+
+/// Bookings per transaction in a bulk load: large enough that the fsync of each commit is
+/// amortised, small enough that a retried collision repeats little work.
+pub const BOOKINGS_PER_TRANSACTION: usize = 20_000;
+
+/// The stored pairs of these hosts, as `(owner_user, role, code)` rows.
+pub fn host_pairs_query<DB>(hosts: &[i64]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    i64: for<'t> Encode<'t, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(HOST_PAIRS_HEAD);
+    let mut list = qb.separated(", ");
+    for host in hosts {
+        list.push_bind(*host);
+    }
+    list.push_unseparated(")");
+    qb
+}
+
+/// Binds per lookup statement of [`taken_queries`].
+const BINDS_PER_CHECK: usize = 10_000;
+
+/// Statements that together return the candidates already taken, as `(kind, value)` rows.
+/// Small checks (a single booking) are one statement.
+pub fn taken_queries<DB>(candidates: &Candidates) -> Vec<QueryBuilder<DB>>
+where
+    DB: Database,
+    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
+{
+    let mut queries = Vec::new();
+    let mut current: Option<(QueryBuilder<DB>, usize)> = None;
+    for (kind, table, column, values) in candidates.branches() {
+        for part in values.chunks(BINDS_PER_CHECK) {
+            let (qb, binds) = match &mut current {
+                Some((qb, binds)) if *binds + part.len() <= BINDS_PER_CHECK => {
+                    qb.push(" UNION ALL ");
+                    (qb, binds)
+                }
+                _ => {
+                    queries.extend(current.take().map(|(qb, _)| qb));
+                    let (qb, binds) = current.insert((QueryBuilder::new(""), 0));
+                    (qb, binds)
+                }
+            };
+            *binds += part.len();
+            qb.push(format_args!(
+                "SELECT CAST({kind} AS BIGINT), {column} FROM {table} WHERE {column} IN ("
+            ));
+            let mut list = qb.separated(", ");
+            for v in part {
+                list.push_bind(v.as_str());
+            }
+            list.push_unseparated(")");
+        }
+    }
+    queries.extend(current.map(|(qb, _)| qb));
+    queries
+}
+
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(format!("cannot serialise: {e}")))
+}
+
+/// Inserts these bookings of the plan, returning `(event_id, conference_id)` rows.
+pub fn insert_bookings_query<DB>(
+    plan: &BatchPlan<'_>,
+    chunk: &[PlannedBooking<'_>],
+) -> Result<QueryBuilder<DB>, StoreError>
+where
+    DB: Database,
+    i64: for<'t> Encode<'t, DB> + Type<DB>,
+    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
+{
+    let documents = chunk
+        .iter()
+        .map(|b| Ok((json(&b.new.invitees)?, json(&b.new.details)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut qb = QueryBuilder::new(INSERT_BOOKINGS_HEAD);
+    qb.push_values(
+        chunk.iter().zip(&documents),
+        |mut row, (b, (invitees, details))| {
+            let n = b.new;
+            let (pcode1, pcode2) = plan.pcodes(b);
+            row.push_bind(b.conference_id.as_str())
+                .push_bind(b.billing_code.as_str())
+                .push_bind(n.customer)
+                .push_bind(n.host.get())
+                .push_bind(n.title.as_str())
+                .push_bind(n.start)
+                .push_bind(n.start + n.length_minutes * 60)
+                .push_bind(n.length_minutes)
+                .push_bind(n.zone.name())
+                .push_bind(n.password_type.code())
+                .push_bind(pcode1.as_str())
+                .push_bind(pcode2.as_str())
+                .push_bind(b.links.host.as_str())
+                .push_bind(b.links.attendee.as_str())
+                .push_bind(b.links.wcall.as_str())
+                .push_bind(invitees.as_str())
+                .push_bind(details.as_str())
+                .push_bind(n.created_at)
+                .push_bind(n.created_at)
+                .push_bind(1_i64);
+        },
+    );
+    qb.push(INSERT_BOOKINGS_TAIL);
+    Ok(qb)
+}
+
+pub fn insert_passcodes_query<DB>(rows: &[PasscodeInsert<'_>]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    i64: for<'t> Encode<'t, DB> + Type<DB>,
+    Option<i64>: for<'t> Encode<'t, DB> + Type<DB>,
+    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(INSERT_PASSCODES_HEAD);
+    qb.push_values(rows, |mut row, p| {
+        row.push_bind(p.code)
+            .push_bind(p.customer)
+            .push_bind(p.owner_event)
+            .push_bind(p.owner_user)
+            .push_bind(p.role);
+    });
+    qb
+}
+
+pub fn insert_links_query<DB>(rows: &[(&str, EventId, &'static str)]) -> QueryBuilder<DB>
+where
+    DB: Database,
+    i64: for<'t> Encode<'t, DB> + Type<DB>,
+    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(INSERT_LINKS_HEAD);
+    qb.push_values(rows, |mut row, (code, event, role)| {
+        row.push_bind(*code).push_bind(*event).push_bind(*role);
+    });
+    qb
+}

@@ -1,0 +1,171 @@
+//! Row shapes both backends decode into. Every integer is `i64` and every flag is 0/1, so one
+//! derive serves SQLite and PostgreSQL alike; a row that does not make a valid domain value is a
+//! `Database` error, never a panic.
+
+use crate::{PasscodeOwner, StoreError};
+use huiyi_domain::time::Zone;
+use huiyi_domain::{
+    BillingCode, Booking, BookingLinks, ConferenceId, Credential, Customer, LinkCode, Passcode,
+    PasswordType, User, UserId,
+};
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!("stored row is not valid: {what}"))
+}
+
+fn flag(v: i64) -> bool {
+    v != 0
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CustomerRow {
+    pub key: i64,
+    pub code: String,
+    pub name: String,
+    pub timezone: String,
+    pub advance_hours: i64,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(r: CustomerRow) -> Self {
+        Customer {
+            key: r.key,
+            code: r.code,
+            name: r.name,
+            timezone: r.timezone,
+            advance_hours: r.advance_hours,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CredentialRow {
+    pub key_hash: String,
+    pub admin: i64,
+    #[sqlx(flatten)]
+    pub customer: CustomerRow,
+}
+
+impl From<CredentialRow> for Credential {
+    fn from(r: CredentialRow) -> Self {
+        Credential {
+            customer: r.customer.into(),
+            admin: flag(r.admin),
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub user_id: i64,
+    pub customer: i64,
+    pub email: String,
+    pub name: String,
+    pub mobile: String,
+    pub admin: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            user_id: UserId::new(r.user_id)
+                .ok_or_else(|| corrupt(format!("user_id {}", r.user_id)))?,
+            customer: r.customer,
+            email: r.email,
+            name: r.name,
+            mobile: r.mobile,
+            admin: flag(r.admin),
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct PasscodeOwnerRow {
+    pub owner_event: Option<i64>,
+    pub owner_user: Option<i64>,
+}
+
+impl TryFrom<PasscodeOwnerRow> for PasscodeOwner {
+    type Error = StoreError;
+
+    fn try_from(r: PasscodeOwnerRow) -> Result<Self, StoreError> {
+        match (r.owner_event, r.owner_user) {
+            (Some(event), None) => Ok(PasscodeOwner::Booking(event)),
+            (None, Some(user)) => UserId::new(user)
+                .map(PasscodeOwner::Host)
+                .ok_or_else(|| corrupt(format!("passcode owner user {user}"))),
+            other => Err(corrupt(format!("passcode owner {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct BookingRow {
+    pub event_id: i64,
+    pub conference_id: String,
+    pub billing_code: String,
+    pub customer: i64,
+    pub host_user_id: i64,
+    pub title: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub length_minutes: i64,
+    pub timezone: String,
+    pub password_type: i64,
+    pub pcode1: String,
+    pub pcode2: String,
+    pub host_link: String,
+    pub attendee_link: String,
+    pub wcall_link: String,
+    pub invitees: String,
+    pub details: String,
+    pub cancelled_at: Option<i64>,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub version: i64,
+}
+
+impl TryFrom<BookingRow> for Booking {
+    type Error = StoreError;
+
+    fn try_from(r: BookingRow) -> Result<Self, StoreError> {
+        let id = r.event_id;
+        let bad = |field: &str| corrupt(format!("booking {id}: {field}"));
+        let link = |code: &str, field: &str| LinkCode::parse(code).ok_or_else(|| bad(field));
+        Ok(Booking {
+            event_id: id,
+            conference_id: ConferenceId::parse(&r.conference_id)
+                .map_err(|_| bad("conference_id"))?,
+            customer: r.customer,
+            host: UserId::new(r.host_user_id).ok_or_else(|| bad("host_user_id"))?,
+            title: r.title,
+            start: r.start_at,
+            length_minutes: r.length_minutes,
+            zone: Zone::parse(&r.timezone).ok_or_else(|| bad("timezone"))?,
+            password_type: PasswordType::from_code(r.password_type)
+                .ok_or_else(|| bad("password_type"))?,
+            pcode1: Passcode::parse(&r.pcode1).map_err(|_| bad("pcode1"))?,
+            pcode2: Passcode::parse(&r.pcode2).map_err(|_| bad("pcode2"))?,
+            billing_code: BillingCode::parse(&r.billing_code).map_err(|_| bad("billing_code"))?,
+            links: BookingLinks {
+                host: link(&r.host_link, "host_link")?,
+                attendee: link(&r.attendee_link, "attendee_link")?,
+                wcall: link(&r.wcall_link, "wcall_link")?,
+            },
+            invitees: serde_json::from_str(&r.invitees)
+                .map_err(|e| bad(&format!("invitees: {e}")))?,
+            details: serde_json::from_str(&r.details).map_err(|e| bad(&format!("details: {e}")))?,
+            cancelled_at: r.cancelled_at,
+            created_at: r.created_at,
+            modified_at: r.modified_at,
+            version: r.version,
+        })
+    }
+}
+
+/// Decodes a list of rows, stopping at the first that is not valid.
+pub fn bookings(rows: Vec<BookingRow>) -> Result<Vec<Booking>, StoreError> {
+    rows.into_iter().map(Booking::try_from).collect()
+}
