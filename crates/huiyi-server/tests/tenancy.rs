@@ -5,6 +5,9 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
+/// Builds a request body naming a conference.
+type BodyFor = Box<dyn Fn(&str) -> Value>;
+
 /// The answer without the parts that differ on every request.
 fn stable(mut v: Value) -> Value {
     for k in [
@@ -40,7 +43,7 @@ async fn another_customers_meeting_looks_missing() {
     assert!(event.is_i64(), "{info}");
     let missing = "999999999";
 
-    let probes: Vec<(&str, Box<dyn Fn(&str) -> Value>)> = vec![
+    let probes: Vec<(&str, BodyFor)> = vec![
         (
             "/conference/conference/getConfStatus",
             Box::new(|c| json!({"conferenceId": c})),

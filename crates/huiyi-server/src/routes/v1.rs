@@ -207,7 +207,7 @@ fn path_segments(path: &str, marker: &str) -> Vec<String> {
     };
     path[pos + marker.len()..]
         .split('/')
-        .map(|s| huiyi_wire::lenient::decode_once(s))
+        .map(huiyi_wire::lenient::decode_once)
         .collect()
 }
 
