@@ -50,6 +50,12 @@ impl PgStore {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool.begin().await
     }
+
+    /// PostgreSQL commits concurrent transactions in parallel (and groups their WAL flushes
+    /// itself), so bookings are not batched here.
+    fn combiner(&self) -> Option<&huiyi_store::sql::combine::Combiner> {
+        None
+    }
 }
 
 huiyi_store::impl_sql_store!(PgStore, sqlx::Postgres, "postgres");

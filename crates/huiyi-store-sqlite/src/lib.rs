@@ -6,11 +6,13 @@
 //! Reads use their own pool and, in WAL mode, never wait behind the writer.
 
 use huiyi_store::StoreError;
+use huiyi_store::sql::combine::Combiner;
 use huiyi_store::sql::db_error;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -26,6 +28,8 @@ const WRITER_CACHE: &str = "-65536";
 pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// Concurrent bookings share one transaction, since the single writer commits serially.
+    combiner: Arc<Combiner>,
 }
 
 impl SqliteStore {
@@ -85,7 +89,11 @@ impl SqliteStore {
                 .await
                 .map_err(db_error)?
         };
-        Ok(SqliteStore { reader, writer })
+        Ok(SqliteStore {
+            reader,
+            writer,
+            combiner: Arc::default(),
+        })
     }
 
     fn reader(&self) -> &SqlitePool {
@@ -94,6 +102,10 @@ impl SqliteStore {
 
     fn writer(&self) -> &SqlitePool {
         &self.writer
+    }
+
+    fn combiner(&self) -> Option<&Combiner> {
+        Some(&self.combiner)
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {

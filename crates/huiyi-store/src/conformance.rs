@@ -35,6 +35,7 @@ macro_rules! conformance_tests {
             created_booking_reads_back,
             fixed_passcodes_are_the_hosts_own_pair,
             concurrent_creates_allocate_distinct_ids,
+            a_bad_booking_in_a_burst_fails_alone,
             stale_update_conflicts,
             cancel_marks_the_booking,
             overlong_booking_is_refused,

@@ -223,6 +223,50 @@ pub async fn concurrent_creates_allocate_distinct_ids(store: SharedStore) {
     }
 }
 
+/// A booking that cannot be stored (its host is not a user of the customer) fails alone, even
+/// when it arrives together with others that the backend may commit in one transaction.
+pub async fn a_bad_booking_in_a_burst_fails_alone(store: SharedStore) {
+    let (acme, _) = tenants(&store).await;
+    let start_line = Arc::new(tokio::sync::Barrier::new(40));
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            let start_line = start_line.clone();
+            let host = if i == 17 { 999_999 } else { ALICE };
+            let new = new_booking(&acme, host, T0 + i * 60, 30, PasswordType::Dynamic);
+            tokio::spawn(async move {
+                start_line.wait().await;
+                store.create_booking(&new).await
+            })
+        })
+        .collect();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let result = t.await.expect("task");
+        if i == 17 {
+            assert!(matches!(result, Err(StoreError::Invalid(_))), "{result:?}");
+        } else {
+            let b = result.unwrap_or_else(|e| panic!("booking {i} failed with its neighbour: {e}"));
+            assert_eq!(
+                b.start,
+                T0 + i as i64 * 60,
+                "each caller gets its own booking back"
+            );
+        }
+    }
+    let all = store
+        .host_bookings(
+            acme.key,
+            UserId::new(ALICE).unwrap(),
+            Window {
+                from: T0 - 86_400,
+                to: T0 + 86_400,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 39);
+}
+
 pub async fn stale_update_conflicts(store: SharedStore) {
     let (acme, globex) = tenants(&store).await;
     let b = store

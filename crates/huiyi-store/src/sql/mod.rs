@@ -5,6 +5,7 @@
 
 pub mod alloc;
 pub mod batch;
+pub mod combine;
 pub mod queries;
 pub mod rows;
 mod store_impl;

@@ -11,7 +11,9 @@
 /// - `fn reader(&self) -> &sqlx::Pool<$db>`: the pool reads use;
 /// - `fn writer(&self) -> &sqlx::Pool<$db>`: the pool single-statement writes use;
 /// - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, $db>, sqlx::Error>`:
-///   a transaction that already holds whatever write lock the backend needs.
+///   a transaction that already holds whatever write lock the backend needs;
+/// - `fn combiner(&self) -> Option<&Combiner>`: for a single-writer backend, the group commit
+///   that concurrent bookings share; `None` writes each booking in its own transaction.
 #[macro_export]
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:literal) => {
@@ -116,6 +118,41 @@ macro_rules! impl_sql_store {
                     }
                 }
                 Err(StoreError::Exhausted)
+            }
+
+            async fn store_one(store: &$store, new: &NewBooking) -> StoreResult<Booking> {
+                let plan = write_batch(store, std::slice::from_ref(new)).await?;
+                plan.into_bookings()?
+                    .pop()
+                    .ok_or_else(|| StoreError::Database("stored booking went missing".into()))
+            }
+
+            /// One transaction for all; if it fails for a reason of one booking (a host that
+            /// does not exist, say), each is stored alone so the others still succeed.
+            async fn store_together(
+                store: &$store,
+                news: Vec<NewBooking>,
+            ) -> Vec<StoreResult<Booking>> {
+                let together = match write_batch(store, &news).await {
+                    Ok(plan) => plan.into_bookings(),
+                    Err(e) => Err(e),
+                };
+                match together {
+                    Ok(bookings) if bookings.len() == news.len() => {
+                        bookings.into_iter().map(Ok).collect()
+                    }
+                    Ok(_) | Err(_) if news.len() > 1 => {
+                        let mut out = Vec::with_capacity(news.len());
+                        for n in &news {
+                            out.push(store_one(store, n).await);
+                        }
+                        out
+                    }
+                    Ok(_) => vec![Err(StoreError::Database(
+                        "stored booking went missing".into(),
+                    ))],
+                    Err(e) => vec![Err(e)],
+                }
             }
 
             /// A customer's key by code, remembering what it has looked up.
@@ -325,10 +362,17 @@ macro_rules! impl_sql_store {
 
                 async fn create_booking(&self, new: &NewBooking) -> StoreResult<Booking> {
                     $crate::sql::check_length(new.length_minutes)?;
-                    let plan = write_batch(self, std::slice::from_ref(new)).await?;
-                    plan.into_bookings()?
-                        .pop()
-                        .ok_or_else(|| StoreError::Database("stored booking went missing".into()))
+                    match self.combiner() {
+                        Some(c) => {
+                            let store = self.clone();
+                            c.submit(new.clone(), move |news| {
+                                let store = store.clone();
+                                async move { store_together(&store, news).await }
+                            })
+                            .await
+                        }
+                        None => store_one(self, new).await,
+                    }
                 }
 
                 async fn create_bookings(&self, new: &[NewBooking]) -> StoreResult<u64> {

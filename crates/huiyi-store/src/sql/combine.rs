@@ -1,0 +1,81 @@
+//! Group commit for a single-writer database. Concurrent `create_booking` calls queue their
+//! bookings; whichever caller takes the write gate stores everything queued in one
+//! transaction, so one commit (and one fsync) serves many requests. The batch runs in a task of
+//! its own, so a caller that goes away mid-way (a closed connection) cannot cut a transaction
+//! short for the others.
+
+use crate::{StoreError, StoreResult};
+use huiyi_domain::{Booking, NewBooking};
+use std::future::Future;
+use std::sync::Mutex;
+use tokio::sync::oneshot;
+
+/// Most bookings one commit carries; the rest wait for the next.
+pub const MAX_BATCH: usize = 64;
+
+type Waiter = (NewBooking, oneshot::Sender<StoreResult<Booking>>);
+
+#[derive(Default)]
+pub struct Combiner {
+    pending: Mutex<Vec<Waiter>>,
+    gate: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Combiner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Combiner")
+    }
+}
+
+impl Combiner {
+    /// Stores `new` together with whatever else is queued. `store_batch` must answer one result
+    /// per booking, in order.
+    pub async fn submit<F, Fut>(&self, new: NewBooking, store_batch: F) -> StoreResult<Booking>
+    where
+        F: Fn(Vec<NewBooking>) -> Fut,
+        Fut: Future<Output = Vec<StoreResult<Booking>>> + Send + 'static,
+    {
+        let (tx, mut rx) = oneshot::channel();
+        self.lock().push((new, tx));
+        loop {
+            let _gate = self.gate.lock().await;
+            match rx.try_recv() {
+                Ok(result) => return result,
+                Err(oneshot::error::TryRecvError::Closed) => {
+                    return Err(StoreError::Database("the batch writer stopped".into()));
+                }
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let batch: Vec<Waiter> = {
+                let mut pending = self.lock();
+                let n = pending.len().min(MAX_BATCH);
+                pending.drain(..n).collect()
+            };
+            if batch.is_empty() {
+                continue;
+            }
+            let (news, senders): (Vec<NewBooking>, Vec<_>) = batch.into_iter().unzip();
+            let results = tokio::spawn(store_batch(news))
+                .await
+                .map_err(|e| StoreError::Database(format!("batch writer failed: {e}")));
+            match results {
+                Ok(results) => {
+                    for (s, r) in senders.into_iter().zip(results) {
+                        let _ = s.send(r);
+                    }
+                }
+                Err(e) => {
+                    for s in senders {
+                        let _ = s.send(Err(StoreError::Database(e.to_string())));
+                    }
+                }
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Waiter>> {
+        // A panic while holding this lock cannot leave the queue half-changed (push and drain
+        // are single calls), so a poisoned lock is still sound to use.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
