@@ -1,6 +1,7 @@
 //! Bookings: a meeting someone reserved, with its ids, passcodes, links, invitees and settings.
 
 use crate::ids::{BillingCode, ConferenceId, EventId, LinkCode, Passcode, UserId};
+use crate::series::Series;
 use crate::status::Status;
 use crate::tenant::CustomerKey;
 use crate::time::Zone;
@@ -151,6 +152,11 @@ pub struct Booking {
     pub modified_at: i64,
     /// Bumped by every write; an update names the version it read (optimistic concurrency).
     pub version: i64,
+    /// The rule and history of a recurring booking; `None` for a single meeting.
+    pub series: Option<Series>,
+    /// Set on a view of one occurrence (`as_occurrence`): the start the rule gave it. Never
+    /// stored.
+    pub occurrence_of: Option<i64>,
 }
 
 impl Booking {
@@ -185,6 +191,7 @@ pub struct NewBooking {
     pub invitees: Vec<Invitee>,
     pub details: Details,
     pub created_at: i64,
+    pub series: Option<Series>,
 }
 
 #[cfg(test)]

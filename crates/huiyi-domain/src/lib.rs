@@ -5,12 +5,15 @@
 
 pub mod booking;
 pub mod ids;
+pub mod recurrence;
 pub mod secrets;
+pub mod series;
 pub mod status;
 pub mod tenant;
 pub mod time;
 
 pub use booking::*;
 pub use ids::*;
+pub use series::{Exception, HeldOccurrence, Occurrence, Series};
 pub use status::Status;
 pub use tenant::*;

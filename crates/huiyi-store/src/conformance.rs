@@ -10,10 +10,12 @@
 
 mod bookings;
 mod listings;
+mod series;
 mod tenants;
 
 pub use bookings::*;
 pub use listings::*;
+pub use series::*;
 pub use tenants::*;
 
 use crate::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store};
@@ -42,6 +44,10 @@ macro_rules! conformance_tests {
             host_bookings_overlap_the_window,
             customer_bookings_page_through_every_booking_once,
             bulk_create_stores_every_booking,
+            series_round_trips_through_create_read_update,
+            series_are_listed_by_any_window_their_span_overlaps,
+            shortening_a_series_moves_its_span_end,
+            customer_bookings_page_through_singles_and_series_once,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {
@@ -176,5 +182,6 @@ pub fn new_booking(
             },
         },
         created_at: T0 - 86_400,
+        series: None,
     }
 }

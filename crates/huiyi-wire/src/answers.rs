@@ -105,3 +105,33 @@ fn invitee_name(i: &Invitee) -> String {
 fn flag(v: Option<bool>) -> i64 {
     i64::from(v.unwrap_or(false))
 }
+
+/// `recurrenceInfo` of a series (the vendor's examples show only single meetings, where it is
+/// `null`): the rule in the room-era request's own terms, the v1 end date, and the RFC 5545 RRULE
+/// kept for calendar invitations.
+pub fn recurrence_info(b: &Booking) -> Option<serde_json::Value> {
+    let series = b.series.as_ref()?;
+    let rule = &series.rule;
+    let days: Vec<String> = rule
+        .by_day
+        .iter()
+        .map(|d| {
+            d.to_string()
+                .chars()
+                .take(2)
+                .collect::<String>()
+                .to_ascii_uppercase()
+        })
+        .collect();
+    let month_days: Vec<String> = rule.by_month_day.iter().map(i8::to_string).collect();
+    Some(serde_json::json!({
+        "frequency": rule.frequency.name(),
+        "interval": rule.interval,
+        "byday": days.join(","),
+        "bymonthday": month_days.join(","),
+        "repeatEndDate": rule.until,
+        "periodEndDate": b.zone.date(rule.until),
+        "timezone": b.zone.name(),
+        "rrule": rule.to_rrule_string(),
+    }))
+}

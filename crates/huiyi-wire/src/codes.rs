@@ -10,8 +10,6 @@ pub enum Code {
     InvalidParameter,
     /// The body is not JSON or a form.
     MalformedBody,
-    /// Recurring meetings are not supported yet.
-    RecurringUnsupported,
     /// No such conference (or one of another customer).
     ConferenceNotFound,
     /// The meeting is cancelled: it cannot be edited or cancelled again.
@@ -35,11 +33,10 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 13] = [
         Code::AuthFailed,
         Code::InvalidParameter,
         Code::MalformedBody,
-        Code::RecurringUnsupported,
         Code::ConferenceNotFound,
         Code::ConferenceCancelled,
         Code::ConferenceOver,
@@ -57,7 +54,6 @@ impl Code {
             Code::AuthFailed => 50001,
             Code::InvalidParameter => 50103,
             Code::MalformedBody => 50104,
-            Code::RecurringUnsupported => 50105,
             Code::ConferenceNotFound => 50709,
             Code::ConferenceCancelled => 50710,
             Code::ConferenceOver => 50711,

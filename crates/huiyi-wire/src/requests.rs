@@ -66,8 +66,11 @@ pub struct BookingRequest {
     pub location: Option<String>,
     pub source: Option<String>,
     pub password_type: Option<PasswordType>,
-    /// The request asks for a recurring series (`cycle` > 0 or a `cycleRole`).
-    pub recurring: bool,
+    /// The series the request asks for, in whichever dialect it used.
+    pub recurrence: Option<RecurrenceRequest>,
+    /// On an edit or cancel: the original start of the one occurrence meant
+    /// (`singleStartTime` / `ori_start` / `oriStart`), as sent.
+    pub occurrence: Option<String>,
     pub invitees: Option<Vec<InviteeRef>>,
     pub settings: Settings,
 }
@@ -101,8 +104,6 @@ impl BookingRequest {
                 ))
             })?),
         };
-        let recurring = f.i64("cycle")?.unwrap_or(0) > 0
-            || f.object("cycleRole")?.is_some_and(|r| !r.is_empty());
         Ok(Self {
             host: HostRef::parse(f)?,
             conference_id: f.nonempty("conferenceId")?,
@@ -115,11 +116,116 @@ impl BookingRequest {
             location: f.text("location")?,
             source: f.str("from")?,
             password_type,
-            recurring,
+            recurrence: RecurrenceRequest::parse(f)?,
+            occurrence: occurrence(f)?,
             invitees: invitees(f)?,
             settings: settings(f)?,
         })
     }
+}
+
+/// A recurring series as requested, still in the request's terms; the service builds the rule
+/// in the booking's zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecurrenceRequest {
+    /// v1: `cycle` = 2 with `periodEndDate` (`YYYY-MM-DD`): weekly on the start's weekday.
+    WeeklyUntil { period_end_date: String },
+    /// Room-era: `cycle` = 1 with `cycleRole` and `repeatEndDate` (unix seconds).
+    CycleRole {
+        frequency: String,
+        interval: i64,
+        byday: Vec<String>,
+        bymonthday: Vec<i64>,
+        repeat_end: i64,
+    },
+}
+
+impl RecurrenceRequest {
+    /// `None` for a single meeting (`cycle` 0 or absent, and no `cycleRole`).
+    pub fn parse(f: &Fields) -> Result<Option<Self>, WireError> {
+        let role = f.object("cycleRole")?.filter(|r| !r.is_empty());
+        match (f.i64("cycle")?.unwrap_or(0), role) {
+            (0, None) => Ok(None),
+            (2, _) => {
+                let date = f.nonempty("periodEndDate")?.ok_or_else(|| {
+                    WireError::invalid(
+                        "cycle is 2, so periodEndDate is required, e.g. \"2030-12-30\"",
+                    )
+                })?;
+                Ok(Some(Self::WeeklyUntil {
+                    period_end_date: date,
+                }))
+            }
+            (0 | 1, Some(role)) => {
+                let frequency = role.nonempty("frequency")?.ok_or_else(|| {
+                    WireError::invalid("cycleRole.frequency is required: daily, weekly or monthly")
+                })?;
+                let repeat_end = f.i64("repeatEndDate")?.ok_or_else(|| {
+                    WireError::invalid("repeatEndDate is required for a recurring meeting: the last day, in unix seconds")
+                })?;
+                Ok(Some(Self::CycleRole {
+                    frequency,
+                    interval: role.i64("interval")?.unwrap_or(1),
+                    byday: words(&role, "byday")?,
+                    bymonthday: role.i64_list("bymonthday")?.unwrap_or_default(),
+                    repeat_end: huiyi_domain::time::unix_from_number(repeat_end),
+                }))
+            }
+            (1, None) => Err(WireError::invalid(
+                "cycle is 1, so cycleRole is required, e.g. {\"frequency\":\"weekly\",\"interval\":1,\"byday\":\"MO\"}",
+            )),
+            (other, _) => Err(WireError::invalid(format!(
+                "cycle must be 0 (single), 1 (with cycleRole) or 2 (weekly until periodEndDate); got {other}"
+            ))),
+        }
+    }
+}
+
+/// `"MO,WE"` or `["MO","WE"]`, upper-cased and trimmed.
+fn words(f: &Fields, key: &str) -> Result<Vec<String>, WireError> {
+    let items: Vec<String> = match f.raw(key) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::String(s)) if !s.trim_start().starts_with('[') => {
+            s.split(',').map(|p| p.trim().to_owned()).collect()
+        }
+        Some(_) => f
+            .array(key)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.trim().to_owned()),
+                other => Err(WireError::invalid(format!(
+                    "{} must list days such as \"MO\"; got {other}",
+                    f.name(key)
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(items
+        .into_iter()
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_uppercase())
+        .collect())
+}
+
+/// The occurrence an edit or cancel names (`singleStartTime` / `ori_start` / `oriStart`), as
+/// sent; `None` when absent or 0.
+pub fn occurrence(f: &Fields) -> Result<Option<String>, WireError> {
+    for key in ["singleStartTime", "ori_start", "oriStart"] {
+        match f.raw(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) if n.as_i64() == Some(0) => {}
+            Some(Value::Number(n)) => return Ok(Some(n.to_string())),
+            Some(Value::String(s)) if s.trim().is_empty() || s.trim() == "0" => {}
+            Some(Value::String(s)) => return Ok(Some(s.trim().to_owned())),
+            Some(v) => {
+                return Err(WireError::invalid(format!(
+                    "{key} must be the occurrence's start, in unix seconds or as a time; got {v}"
+                )));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// `inviteeList` (objects) and `participantsLists` (userIds and emails) together; `None` when
@@ -322,7 +428,7 @@ mod tests {
         assert_eq!(r1.length, Some(120));
         assert_eq!(r1.title.as_deref(), Some("测试%"));
         assert_eq!(r1.password_type, Some(PasswordType::Fixed));
-        assert!(!r1.recurring);
+        assert_eq!(r1.recurrence, None);
         assert_eq!(r1.settings.email_notify, Some(true));
         assert_eq!(r1.invitees.as_ref().unwrap().len(), 1);
 
@@ -343,6 +449,44 @@ mod tests {
         let r15 =
             BookingRequest::parse(&example("15-room-updateReservConference.request.json")).unwrap();
         assert_eq!(r15.event_id, Some(524331));
+    }
+
+    #[test]
+    fn both_recurrence_dialects_parse() {
+        let v1 = parse_body(None, br#"{"cycle":"2","periodEndDate":"2030-12-30"}"#).unwrap();
+        assert_eq!(
+            RecurrenceRequest::parse(&v1).unwrap(),
+            Some(RecurrenceRequest::WeeklyUntil {
+                period_end_date: "2030-12-30".into()
+            })
+        );
+        let room = parse_body(
+            None,
+            br#"{"cycle":1,"repeatEndDate":1924905600,"cycleRole":{"frequency":"monthly","interval":"2","bymonthday":"1,17,31","byday":"mo, we"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            RecurrenceRequest::parse(&room).unwrap(),
+            Some(RecurrenceRequest::CycleRole {
+                frequency: "monthly".into(),
+                interval: 2,
+                byday: vec!["MO".into(), "WE".into()],
+                bymonthday: vec![1, 17, 31],
+                repeat_end: 1924905600,
+            })
+        );
+        for bad in [
+            r#"{"cycle":2}"#,
+            r#"{"cycle":1}"#,
+            r#"{"cycle":7}"#,
+            r#"{"cycle":1,"cycleRole":{"interval":1}}"#,
+        ] {
+            let f = parse_body(None, bad.as_bytes()).unwrap();
+            assert!(RecurrenceRequest::parse(&f).is_err(), "{bad}");
+        }
+        let single = parse_body(None, br#"{"cycle":0,"singleStartTime":"1924905600"}"#).unwrap();
+        assert_eq!(RecurrenceRequest::parse(&single).unwrap(), None);
+        assert_eq!(occurrence(&single).unwrap().as_deref(), Some("1924905600"));
     }
 
     #[test]

@@ -259,6 +259,8 @@ fn booking(
         created_at: start - 86_400,
         modified_at: start - 3_600,
         version: 3,
+        series: None,
+        occurrence_of: None,
     }
 }
 

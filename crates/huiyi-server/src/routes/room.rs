@@ -4,8 +4,8 @@ use super::{ctx, three_months_after, time_field};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::ApiError;
-use crate::services::Target;
 use crate::services::bookings_zone as zone_of;
+use crate::services::{Target, occurrence_views};
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
@@ -86,13 +86,10 @@ async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Re
             (None, Some(e)) => Target::Event(e),
             (None, None) => return Err(ApiError::invalid("conferenceId or eventId is required")),
         };
-        if f.i64("singleStartTime")?.is_some() {
-            return Err(ApiError::new(
-                huiyi_wire::Code::RecurringUnsupported,
-                "singleStartTime names one occurrence of a series; recurring meetings are not supported yet",
-            ));
-        }
-        app.bookings.cancel(&t, target, &HostRef::parse(f)?).await?;
+        let occurrence = huiyi_wire::requests::occurrence(f)?;
+        app.bookings
+            .cancel(&t, target, &HostRef::parse(f)?, occurrence.as_deref())
+            .await?;
         Ok(serde_json::Value::Null)
     };
     call.answer(outcome.await)
@@ -132,10 +129,15 @@ async fn list(State(app): State<AppState>, call: Call) -> Response {
         let now = now_unix();
         let from = time_field(f, "startTime", zone)?.unwrap_or(now);
         let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
-        let (host, list) = app
+        let (host, mut list) = app
             .bookings
             .host_list(&t, &HostRef::parse(f)?, Window { from, to })
             .await?;
+        // `inCycle` 1 includes recurring meetings; by default they are left out.
+        if f.i64("inCycle")?.unwrap_or(0) != 1 {
+            list.retain(|b| !b.is_series());
+        }
+        let list = occurrence_views(&list, from, to);
         let access = room_access(&app);
         let c = ctx(&app, &t.customer, &host, now);
         Ok(list
@@ -171,17 +173,16 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
             .customer_list(&t, &admin, Window { from, to }, after, limit)
             .await?;
         let access = room_access(&app);
-        Ok(list
-            .iter()
-            .map(|(b, host)| {
-                answers::room_item(
-                    b,
-                    &ctx(&app, &t.customer, host, now),
-                    &access,
-                    RoomItemEra::Newer,
-                )
-            })
-            .collect::<Vec<RoomItem>>())
+        // A page holds whole bookings, every occurrence of a series on it, so paging by the
+        // last eventId seen never splits a series.
+        let mut items = Vec::new();
+        for (b, host) in &list {
+            let c = ctx(&app, &t.customer, host, now);
+            for view in occurrence_views(std::slice::from_ref(b), from, to) {
+                items.push(answers::room_item(&view, &c, &access, RoomItemEra::Newer));
+            }
+        }
+        Ok(items)
     };
     call.answer(outcome.await)
 }

@@ -4,8 +4,8 @@ use super::{ctx, three_months_after, time_field};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
-use crate::services::Target;
 use crate::services::bookings_zone as zone_of;
+use crate::services::{Target, occurrence_views};
 use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
@@ -117,7 +117,7 @@ async fn cancel_reserv_conference(
             None => HostRef::default(),
         };
         app.bookings
-            .cancel(&t, Target::Conference(conference), &actor)
+            .cancel(&t, Target::Conference(conference), &actor, None)
             .await?;
         ApiResult::Ok(serde_json::Value::Null)
     };
@@ -134,10 +134,11 @@ async fn get_conference_list(State(app): State<AppState>, mut call: Call) -> Res
         let now = now_unix();
         let from = time_field(f, "startDate", zone)?.unwrap_or(now);
         let to = time_field(f, "endDate", zone)?.unwrap_or_else(|| three_months_after(from));
-        let (host, mut list) = app
+        let (host, list) = app
             .bookings
             .host_list(&t, &HostRef::parse(f)?, Window { from, to })
             .await?;
+        let mut list = occurrence_views(&list, from, to);
         list.retain(|b| !b.is_cancelled());
         Ok(answers::conference_list(
             &list,

@@ -2,14 +2,16 @@
 
 use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
+use huiyi_domain::recurrence::Rule;
 use huiyi_domain::time::{Zone, parse_time};
 use huiyi_domain::{
     Booking, ConferenceId, Credential, Details, EventId, Invitee, MAX_INVITEES, MAX_LENGTH_MINUTES,
     MAX_TITLE_CHARS, NewBooking, PasswordType, Status, User, UserId,
 };
+use huiyi_domain::{HeldOccurrence, Occurrence, Series};
 use huiyi_store::{PasscodeOwner, Store, StoreError, Window};
 use huiyi_wire::Code;
-use huiyi_wire::requests::{BookingRequest, HostRef, InviteeRef};
+use huiyi_wire::requests::{BookingRequest, HostRef, InviteeRef, RecurrenceRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -73,12 +75,6 @@ impl Bookings {
     }
 
     pub async fn book(&self, t: &Credential, req: BookingRequest) -> ApiResult<(Booking, User)> {
-        if req.recurring {
-            return Err(ApiError::new(
-                Code::RecurringUnsupported,
-                "recurring meetings are not supported yet; book each meeting with cycle 0",
-            ));
-        }
         let host = self.user(t, &req.host).await?;
         let now = huiyi_domain::time::now_unix();
         let zone = req.timezone.unwrap_or_else(|| customer_zone(t));
@@ -98,6 +94,10 @@ impl Bookings {
             None => Vec::new(),
         };
         check_settings(&req.settings)?;
+        let series = match &req.recurrence {
+            Some(r) => Some(Series::new(rule_of(r, start, zone)?, start)),
+            None => None,
+        };
         let new = NewBooking {
             customer: t.customer.key,
             host: host.user_id,
@@ -114,21 +114,19 @@ impl Bookings {
                 settings: req.settings,
             },
             created_at: now,
+            series,
         };
         let booking = self.store.create_booking(&new).await?;
         tracing::info!(event_id = booking.event_id, conference_id = %booking.conference_id, "booked");
-        Ok((booking, host))
+        Ok((current_view(&booking, t.customer.advance_hours, now), host))
     }
 
     /// Changes only the fields the request names. Ids and passcodes stay; `password_type` on
-    /// an edit is ignored for that reason.
+    /// an edit is ignored for that reason. An edit naming one occurrence of a series
+    /// (`singleStartTime` / `ori_start`) moves, retitles or resizes that occurrence alone; an
+    /// edit without one changes the whole series from now on, and occurrences that have already
+    /// begun keep the times and title they were held with.
     pub async fn edit(&self, t: &Credential, req: BookingRequest) -> ApiResult<(Booking, User)> {
-        if req.recurring {
-            return Err(ApiError::new(
-                Code::RecurringUnsupported,
-                "recurring meetings are not supported yet; edit with cycle 0",
-            ));
-        }
         let target = target_of(&req.conference_id, req.event_id)?;
         let actor = if req.host.is_empty() {
             None
@@ -143,40 +141,14 @@ impl Bookings {
         for _ in 0..WRITE_RETRIES {
             let now = huiyi_domain::time::now_unix();
             let mut b = self.writable(t, &target, actor.as_ref(), now).await?;
-            if let Some(z) = req.timezone {
-                b.zone = z;
+            match &req.occurrence {
+                Some(text) => edit_occurrence(&mut b, text, &req, now)?,
+                None => edit_whole(&mut b, &req, invitees.as_ref(), now)?,
             }
-            if let Some(text) = &req.start {
-                let start = parse_time(text, b.zone)
-                    .map_err(|e| ApiError::invalid(format!("starttime: {e}")))?;
-                if start != b.start {
-                    b.start = read_start(text, b.zone, now)?;
-                }
-            }
-            if let Some(len) = req.length {
-                b.length_minutes = check_length(len)?;
-            }
-            if let Some(title) = req.title.clone().filter(|t| !t.is_empty()) {
-                b.title = check_title(title)?;
-            }
-            if let Some(s) = &req.summary {
-                b.details.summary = s.clone();
-            }
-            if let Some(s) = &req.location {
-                b.details.location = s.clone();
-            }
-            if let Some(s) = &req.source {
-                b.details.source = s.clone();
-            }
-            if let Some(list) = &invitees {
-                b.invitees = list.clone();
-            }
-            b.details.settings.merge(req.settings.clone());
-            check_settings(&b.details.settings)?;
             match self.store.update_booking(&b, now).await {
                 Ok(saved) => {
                     let host = self.host_of(t, &saved).await?;
-                    return Ok((saved, host));
+                    return Ok((current_view(&saved, t.customer.advance_hours, now), host));
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(&target)),
@@ -186,11 +158,14 @@ impl Bookings {
         Err(StoreError::Conflict.into())
     }
 
+    /// Cancels the booking (a series: every occurrence still to come), or with `occurrence`
+    /// only the occurrence of a series that the rule started at that time.
     pub async fn cancel(
         &self,
         t: &Credential,
         target: Target,
         actor: &HostRef,
+        occurrence: Option<&str>,
     ) -> ApiResult<Booking> {
         let actor = if actor.is_empty() {
             None
@@ -199,8 +174,19 @@ impl Bookings {
         };
         for _ in 0..WRITE_RETRIES {
             let now = huiyi_domain::time::now_unix();
-            let b = self.writable(t, &target, actor.as_ref(), now).await?;
-            match self.store.cancel_booking(&b, now).await {
+            let mut b = self.writable(t, &target, actor.as_ref(), now).await?;
+            let write = match occurrence {
+                Some(text) => {
+                    let o = named_occurrence(&b, text)?;
+                    check_occurrence_open(&b, &o, now)?;
+                    if let Some(series) = b.series.as_mut() {
+                        series.exceptions.entry(o.ori_start).or_default().cancelled = true;
+                    }
+                    self.store.update_booking(&b, now).await
+                }
+                None => self.store.cancel_booking(&b, now).await,
+            };
+            match write {
                 Ok(saved) => {
                     tracing::info!(event_id = saved.event_id, "cancelled");
                     return Ok(saved);
@@ -262,11 +248,12 @@ impl Bookings {
         found.ok_or_else(|| ApiError::conference_not_found(target))
     }
 
-    /// The booking with its host.
+    /// The booking with its host; a series as its current or next occurrence.
     pub async fn find(&self, t: &Credential, target: &Target) -> ApiResult<(Booking, User)> {
         let b = self.get(t, target).await?;
         let host = self.host_of(t, &b).await?;
-        Ok((b, host))
+        let now = huiyi_domain::time::now_unix();
+        Ok((current_view(&b, t.customer.advance_hours, now), host))
     }
 
     /// Bookings a passcode opens: a dynamic pair opens its booking; a host's fixed pair opens
@@ -287,12 +274,16 @@ impl Bookings {
                     .user(t.customer.key, uid)
                     .await?
                     .ok_or_else(missing)?;
-                let next = self
+                let fixed: Vec<Booking> = self
                     .store
                     .host_bookings(t.customer.key, uid, window)
                     .await?
                     .into_iter()
-                    .find(|b| !b.is_cancelled() && b.password_type == PasswordType::Fixed)
+                    .filter(|b| b.password_type == PasswordType::Fixed)
+                    .collect();
+                let next = occurrence_views(&fixed, window.from, window.to)
+                    .into_iter()
+                    .find(|b| !b.is_cancelled())
                     .ok_or_else(missing)?;
                 Ok((next, host))
             }
@@ -438,6 +429,220 @@ pub fn display_name(u: &User) -> String {
     } else {
         u.name.clone()
     }
+}
+
+/// The rule a request asks for, anchored at the series' first start in its zone. The room-era
+/// `repeatEndDate` names a day: its occurrences count until the end of that local day.
+fn rule_of(r: &RecurrenceRequest, start: i64, zone: Zone) -> ApiResult<Rule> {
+    let rule = match r {
+        RecurrenceRequest::WeeklyUntil { period_end_date } => {
+            Rule::weekly_until_date(start, zone, period_end_date)
+        }
+        RecurrenceRequest::CycleRole {
+            frequency,
+            interval,
+            byday,
+            bymonthday,
+            repeat_end,
+        } => {
+            let end_of_day = parse_time(&format!("{} 23:59:59", zone.date(*repeat_end)), zone)
+                .unwrap_or(*repeat_end);
+            Rule::from_cycle_role(
+                frequency, *interval, byday, bymonthday, end_of_day, start, zone,
+            )
+        }
+    };
+    rule.map_err(|e| ApiError::invalid(e.to_string()))
+}
+
+/// The occurrence an edit or cancel names by its original start (unix seconds or local time).
+fn named_occurrence(b: &Booking, text: &str) -> ApiResult<Occurrence> {
+    if !b.is_series() {
+        return Err(ApiError::invalid(format!(
+            "conference {} is not a recurring meeting; leave out singleStartTime",
+            b.conference_id
+        )));
+    }
+    let at =
+        parse_time(text, b.zone).map_err(|e| ApiError::invalid(format!("singleStartTime: {e}")))?;
+    b.occurrence(at).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "conference {} has no occurrence starting at {} ({}); give the occurrence's original start",
+            b.conference_id,
+            text,
+            b.zone.format(at)
+        ))
+    })
+}
+
+fn check_occurrence_open(b: &Booking, o: &Occurrence, now: i64) -> ApiResult<()> {
+    if b.occurrence_cancelled(o) {
+        return Err(ApiError::new(
+            Code::ConferenceCancelled,
+            format!(
+                "that occurrence of conference {} is cancelled",
+                b.conference_id
+            ),
+        ));
+    }
+    if now >= o.end() {
+        return Err(ApiError::new(
+            Code::ConferenceOver,
+            format!("that occurrence of conference {} is over", b.conference_id),
+        ));
+    }
+    Ok(())
+}
+
+/// Moves, retitles or resizes one occurrence of a series.
+fn edit_occurrence(b: &mut Booking, text: &str, req: &BookingRequest, now: i64) -> ApiResult<()> {
+    let o = named_occurrence(b, text)?;
+    check_occurrence_open(b, &o, now)?;
+    let mut ex = b
+        .series
+        .as_ref()
+        .and_then(|s| s.exceptions.get(&o.ori_start).cloned())
+        .unwrap_or_default();
+    if let Some(start_text) = &req.start {
+        let start = parse_time(start_text, b.zone)
+            .map_err(|e| ApiError::invalid(format!("starttime: {e}")))?;
+        if start != o.start {
+            ex.start = Some(read_start(start_text, b.zone, now)?);
+        }
+    }
+    if let Some(len) = req.length {
+        ex.length_minutes = Some(check_length(len)?);
+    }
+    if let Some(title) = req.title.clone().filter(|t| !t.is_empty()) {
+        ex.title = Some(check_title(title)?);
+    }
+    if let Some(series) = b.series.as_mut() {
+        series.exceptions.insert(o.ori_start, ex);
+    }
+    Ok(())
+}
+
+/// Applies an edit to the whole booking. For a series, the occurrences that have begun are
+/// frozen first, so the edit changes only what is still to come.
+fn edit_whole(
+    b: &mut Booking,
+    req: &BookingRequest,
+    invitees: Option<&Vec<Invitee>>,
+    now: i64,
+) -> ApiResult<()> {
+    let before = (b.start, b.zone, b.series.as_ref().map(|s| s.rule.clone()));
+    if let Some(series) = b.series.clone() {
+        let held: Vec<HeldOccurrence> = b
+            .occurrences()
+            .into_iter()
+            .filter(|o| o.start < now)
+            .map(|o| HeldOccurrence {
+                cancelled: b.occurrence_cancelled(&o),
+                ori_start: o.ori_start,
+                start: o.start,
+                length_minutes: o.length_minutes,
+                title: o.title,
+            })
+            .collect();
+        let rule_from = held
+            .iter()
+            .map(|h| h.ori_start + 1)
+            .chain(std::iter::once(series.rule_from))
+            .max()
+            .unwrap_or(series.rule_from);
+        let exceptions = series
+            .exceptions
+            .into_iter()
+            .filter(|(ori, _)| *ori >= rule_from)
+            .collect();
+        b.series = Some(Series {
+            rule: series.rule,
+            rule_from,
+            history: held,
+            exceptions,
+        });
+    }
+    if let Some(z) = req.timezone {
+        b.zone = z;
+    }
+    if let Some(text) = &req.start {
+        let start =
+            parse_time(text, b.zone).map_err(|e| ApiError::invalid(format!("starttime: {e}")))?;
+        if start != b.start {
+            b.start = read_start(text, b.zone, now)?;
+        }
+    }
+    if let Some(len) = req.length {
+        b.length_minutes = check_length(len)?;
+    }
+    if let Some(title) = req.title.clone().filter(|t| !t.is_empty()) {
+        b.title = check_title(title)?;
+    }
+    if let Some(s) = &req.summary {
+        b.details.summary = s.clone();
+    }
+    if let Some(s) = &req.location {
+        b.details.location = s.clone();
+    }
+    if let Some(s) = &req.source {
+        b.details.source = s.clone();
+    }
+    if let Some(list) = invitees {
+        b.invitees = list.clone();
+    }
+    b.details.settings.merge(req.settings.clone());
+    check_settings(&b.details.settings)?;
+    if let Some(r) = &req.recurrence {
+        let rule = rule_of(r, b.start, b.zone)?;
+        match b.series.as_mut() {
+            Some(series) => series.rule = rule,
+            None => b.series = Some(Series::new(rule, b.start)),
+        }
+    }
+    let after = (b.start, b.zone, b.series.as_ref().map(|s| s.rule.clone()));
+    if let Some(series) = b.series.as_mut() {
+        if before != after {
+            // The rule's occurrences moved: changes made to single occurrences no longer name
+            // an occurrence that exists.
+            series.exceptions.clear();
+            series.rule_from = series.rule_from.max(now);
+        }
+        series
+            .rule
+            .validate(b.start, b.zone)
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The booking as a status or a join sees it now: a series through its current or next
+/// occurrence, a single meeting as it is.
+pub fn current_view(b: &Booking, advance_hours: i64, now: i64) -> Booking {
+    if b.is_series() {
+        b.as_occurrence(&b.current_or_next(now, advance_hours * 3600))
+    } else {
+        b.clone()
+    }
+}
+
+/// Every occurrence of these bookings overlapping `[from, to)`, each as a booking of its own,
+/// ordered by start.
+pub fn occurrence_views(bookings: &[Booking], from: i64, to: i64) -> Vec<Booking> {
+    let mut out: Vec<Booking> = bookings
+        .iter()
+        .flat_map(|b| {
+            if b.is_series() {
+                b.occurrences_in(from, to)
+                    .iter()
+                    .map(|o| b.as_occurrence(o))
+                    .collect()
+            } else {
+                vec![b.clone()]
+            }
+        })
+        .collect();
+    out.sort_by_key(|b| (b.start, b.event_id));
+    out
 }
 
 fn target_of(conference_id: &Option<String>, event_id: Option<EventId>) -> ApiResult<Target> {

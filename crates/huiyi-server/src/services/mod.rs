@@ -3,5 +3,7 @@
 mod bookings;
 mod tenants;
 
-pub use bookings::{Bookings, Target, customer_zone as bookings_zone, display_name};
+pub use bookings::{
+    Bookings, Target, current_view, customer_zone as bookings_zone, display_name, occurrence_views,
+};
 pub use tenants::{Credentials, demo_tenant, import_file};

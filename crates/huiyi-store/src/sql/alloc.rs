@@ -339,33 +339,55 @@ impl<'a> BatchPlan<'a> {
     /// The stored bookings, as the database now holds them.
     pub fn into_bookings(self) -> Result<Vec<Booking>, StoreError> {
         (0..self.bookings.len())
-            .map(|i| {
-                let b = &self.bookings[i];
-                let (pcode1, pcode2) = self.pcodes(b);
-                let n = b.new;
-                Ok(Booking {
-                    event_id: self.event_id(i)?,
-                    conference_id: b.conference_id.clone(),
-                    customer: n.customer,
-                    host: n.host,
-                    title: n.title.clone(),
-                    start: n.start,
-                    length_minutes: n.length_minutes,
-                    zone: n.zone,
-                    password_type: n.password_type,
-                    pcode1: pcode1.clone(),
-                    pcode2: pcode2.clone(),
-                    billing_code: b.billing_code.clone(),
-                    links: b.links.clone(),
-                    invitees: n.invitees.clone(),
-                    details: n.details.clone(),
-                    cancelled_at: None,
-                    created_at: n.created_at,
-                    modified_at: n.created_at,
-                    version: 1,
-                })
-            })
+            .map(|i| Ok(self.booking(&self.bookings[i], self.event_id(i)?)))
             .collect()
+    }
+
+    /// Where listings stop looking for this booking ([`Booking::span_end`]). Only a series needs
+    /// its occurrences expanded; a single meeting spans itself.
+    pub fn span_end(&self, b: &PlannedBooking<'_>) -> i64 {
+        let n = b.new;
+        match n.series {
+            None => n.start + n.length_minutes * 60,
+            // The event id plays no part in the occurrences.
+            Some(_) => self.booking(b, 0).span_end(),
+        }
+    }
+
+    /// Where listings start looking for this booking ([`Booking::span_start`]).
+    pub fn span_start(&self, b: &PlannedBooking<'_>) -> i64 {
+        match b.new.series {
+            None => b.new.start,
+            Some(_) => self.booking(b, 0).span_start(),
+        }
+    }
+
+    fn booking(&self, b: &PlannedBooking<'_>, event_id: EventId) -> Booking {
+        let (pcode1, pcode2) = self.pcodes(b);
+        let n = b.new;
+        Booking {
+            event_id,
+            conference_id: b.conference_id.clone(),
+            customer: n.customer,
+            host: n.host,
+            title: n.title.clone(),
+            start: n.start,
+            length_minutes: n.length_minutes,
+            zone: n.zone,
+            password_type: n.password_type,
+            pcode1: pcode1.clone(),
+            pcode2: pcode2.clone(),
+            billing_code: b.billing_code.clone(),
+            links: b.links.clone(),
+            invitees: n.invitees.clone(),
+            details: n.details.clone(),
+            cancelled_at: None,
+            created_at: n.created_at,
+            modified_at: n.created_at,
+            version: 1,
+            series: n.series.clone(),
+            occurrence_of: None,
+        }
     }
 }
 
@@ -386,6 +408,7 @@ mod tests {
             invitees: vec![],
             details: Details::default(),
             created_at: 0,
+            series: None,
         }
     }
 

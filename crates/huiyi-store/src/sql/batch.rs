@@ -7,7 +7,7 @@ use crate::StoreError;
 use huiyi_domain::EventId;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
-/// Bookings per multi-row statement: 20 binds each keeps one statement far below SQLite's
+/// Bookings per multi-row statement: 22 binds each keeps one statement far below SQLite's
 /// 32766 and PostgreSQL's 65535 bind limits, with the other statements of a batch scaled alike.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
@@ -74,6 +74,15 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Database(format!("cannot serialise: {e}")))
 }
 
+/// What a booking row holds beyond the plain fields of its `NewBooking`.
+struct Documents {
+    invitees: String,
+    details: String,
+    series: Option<String>,
+    span_end: i64,
+    span_start: i64,
+}
+
 /// Inserts these bookings of the plan, returning `(event_id, conference_id)` rows.
 pub fn insert_bookings_query<DB>(
     plan: &BatchPlan<'_>,
@@ -83,39 +92,48 @@ where
     DB: Database,
     i64: for<'t> Encode<'t, DB> + Type<DB>,
     for<'s> &'s str: Encode<'s, DB> + Type<DB>,
+    for<'s> Option<&'s str>: Encode<'s, DB> + Type<DB>,
 {
     let documents = chunk
         .iter()
-        .map(|b| Ok((json(&b.new.invitees)?, json(&b.new.details)?)))
+        .map(|b| {
+            Ok(Documents {
+                invitees: json(&b.new.invitees)?,
+                details: json(&b.new.details)?,
+                series: b.new.series.as_ref().map(json).transpose()?,
+                span_end: plan.span_end(b),
+                span_start: plan.span_start(b),
+            })
+        })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let mut qb = QueryBuilder::new(INSERT_BOOKINGS_HEAD);
-    qb.push_values(
-        chunk.iter().zip(&documents),
-        |mut row, (b, (invitees, details))| {
-            let n = b.new;
-            let (pcode1, pcode2) = plan.pcodes(b);
-            row.push_bind(b.conference_id.as_str())
-                .push_bind(b.billing_code.as_str())
-                .push_bind(n.customer)
-                .push_bind(n.host.get())
-                .push_bind(n.title.as_str())
-                .push_bind(n.start)
-                .push_bind(n.start + n.length_minutes * 60)
-                .push_bind(n.length_minutes)
-                .push_bind(n.zone.name())
-                .push_bind(n.password_type.code())
-                .push_bind(pcode1.as_str())
-                .push_bind(pcode2.as_str())
-                .push_bind(b.links.host.as_str())
-                .push_bind(b.links.attendee.as_str())
-                .push_bind(b.links.wcall.as_str())
-                .push_bind(invitees.as_str())
-                .push_bind(details.as_str())
-                .push_bind(n.created_at)
-                .push_bind(n.created_at)
-                .push_bind(1_i64);
-        },
-    );
+    qb.push_values(chunk.iter().zip(&documents), |mut row, (b, d)| {
+        let n = b.new;
+        let (pcode1, pcode2) = plan.pcodes(b);
+        row.push_bind(b.conference_id.as_str())
+            .push_bind(b.billing_code.as_str())
+            .push_bind(n.customer)
+            .push_bind(n.host.get())
+            .push_bind(n.title.as_str())
+            .push_bind(n.start)
+            .push_bind(n.start + n.length_minutes * 60)
+            .push_bind(n.length_minutes)
+            .push_bind(n.zone.name())
+            .push_bind(n.password_type.code())
+            .push_bind(pcode1.as_str())
+            .push_bind(pcode2.as_str())
+            .push_bind(b.links.host.as_str())
+            .push_bind(b.links.attendee.as_str())
+            .push_bind(b.links.wcall.as_str())
+            .push_bind(d.invitees.as_str())
+            .push_bind(d.details.as_str())
+            .push_bind(d.series.as_deref())
+            .push_bind(d.span_end)
+            .push_bind(d.span_start)
+            .push_bind(n.created_at)
+            .push_bind(n.created_at)
+            .push_bind(1_i64);
+    });
     qb.push(INSERT_BOOKINGS_TAIL);
     Ok(qb)
 }

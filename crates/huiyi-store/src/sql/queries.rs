@@ -5,7 +5,7 @@ macro_rules! booking_columns {
     () => {
         "event_id, conference_id, billing_code, customer, host_user_id, title, start_at, end_at, \
          length_minutes, timezone, password_type, pcode1, pcode2, host_link, attendee_link, \
-         wcall_link, invitees, details, cancelled_at, created_at, modified_at, version"
+         wcall_link, invitees, details, cancelled_at, created_at, modified_at, version, series"
     };
 }
 
@@ -85,29 +85,49 @@ pub const BOOKING_BY_EVENT: &str = concat!(
     " FROM bookings WHERE event_id = $1 AND customer = $2"
 );
 
-/// `$3` is the window's start less the longest meeting, which bounds the index range scanned.
+// A listing unites two kinds of booking. Single meetings are found by a range scan on their
+// start, which the longest meeting bounds (`$3`/`$2` below: the window's start less that length).
+// A series may have begun months before the window, so series are found through their own
+// partial indexes by where their last occurrence ends. The branches are disjoint (`series IS
+// NULL` / `IS NOT NULL`), so UNION ALL lists each booking once and paging by event id is exact.
+// The unary `+` keeps a column out of index selection. Without `ANALYZE` statistics SQLite would
+// otherwise serve the series branch from the index on start or on event id, which spares it a
+// sort but reads every booking the host or customer ever had; PostgreSQL plans it well either way.
+
+/// `$3` is the window's start less the longest meeting; `$4` and `$5` are its end and start.
 pub const HOST_BOOKINGS: &str = concat!(
     "SELECT ",
     booking_columns!(),
-    " FROM bookings WHERE customer = $1 AND host_user_id = $2 \
+    " FROM bookings WHERE customer = $1 AND host_user_id = $2 AND series IS NULL \
      AND start_at >= $3 AND start_at < $4 AND end_at > $5 \
+     UNION ALL SELECT ",
+    booking_columns!(),
+    " FROM bookings WHERE customer = $1 AND host_user_id = $2 AND series IS NOT NULL \
+     AND span_end > $5 AND +span_start < $4 \
      ORDER BY start_at, event_id"
 );
+/// `$2` is the window's start less the longest meeting; `$3` and `$4` are its end and start.
 pub const CUSTOMER_BOOKINGS: &str = concat!(
     "SELECT ",
     booking_columns!(),
-    " FROM bookings WHERE customer = $1 \
+    " FROM bookings WHERE customer = $1 AND series IS NULL \
      AND start_at >= $2 AND start_at < $3 AND end_at > $4 AND event_id > $5 \
+     UNION ALL SELECT ",
+    booking_columns!(),
+    " FROM bookings WHERE customer = $1 AND series IS NOT NULL \
+     AND span_end > $4 AND +span_start < $3 AND +event_id > $5 \
      ORDER BY event_id LIMIT $6"
 );
 
 pub const PASSCODE_OWNER: &str =
     "SELECT owner_event, owner_user FROM passcodes WHERE code = $1 AND customer = $2";
 
+/// An edit may turn a single meeting into a series or change its rule, so both are written.
 pub const UPDATE_BOOKING: &str = concat!(
     "UPDATE bookings SET title = $1, start_at = $2, end_at = $3, length_minutes = $4, \
-     timezone = $5, invitees = $6, details = $7, modified_at = $8, version = version + 1 \
-     WHERE event_id = $9 AND customer = $10 AND version = $11 RETURNING ",
+     timezone = $5, invitees = $6, details = $7, series = $8, span_end = $9, span_start = $10, \
+     modified_at = $11, version = version + 1 \
+     WHERE event_id = $12 AND customer = $13 AND version = $14 RETURNING ",
     booking_columns!()
 );
 /// Keeps the first cancellation time if a cancelled booking is cancelled again.
@@ -124,8 +144,8 @@ pub const HOST_PAIRS_HEAD: &str =
     "SELECT owner_user, role, code FROM passcodes WHERE owner_user IN (";
 pub const INSERT_BOOKINGS_HEAD: &str = "INSERT INTO bookings (conference_id, billing_code, \
      customer, host_user_id, title, start_at, end_at, length_minutes, timezone, password_type, \
-     pcode1, pcode2, host_link, attendee_link, wcall_link, invitees, details, created_at, \
-     modified_at, version) ";
+     pcode1, pcode2, host_link, attendee_link, wcall_link, invitees, details, series, span_end, \
+     span_start, created_at, modified_at, version) ";
 pub const INSERT_BOOKINGS_TAIL: &str = " RETURNING event_id, conference_id";
 pub const INSERT_PASSCODES_HEAD: &str =
     "INSERT INTO passcodes (code, customer, owner_event, owner_user, role) ";

@@ -6,7 +6,7 @@ use crate::{PasscodeOwner, StoreError};
 use huiyi_domain::time::Zone;
 use huiyi_domain::{
     BillingCode, Booking, BookingLinks, ConferenceId, Credential, Customer, LinkCode, Passcode,
-    PasswordType, User, UserId,
+    PasswordType, Series, User, UserId,
 };
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -125,6 +125,8 @@ pub struct BookingRow {
     pub created_at: i64,
     pub modified_at: i64,
     pub version: i64,
+    /// JSON of the booking's [`Series`]; NULL for a single meeting.
+    pub series: Option<String>,
 }
 
 impl TryFrom<BookingRow> for Booking {
@@ -161,6 +163,13 @@ impl TryFrom<BookingRow> for Booking {
             created_at: r.created_at,
             modified_at: r.modified_at,
             version: r.version,
+            series: r
+                .series
+                .as_deref()
+                .map(serde_json::from_str::<Series>)
+                .transpose()
+                .map_err(|e| bad(&format!("series: {e}")))?,
+            occurrence_of: None,
         })
     }
 }
@@ -168,4 +177,49 @@ impl TryFrom<BookingRow> for Booking {
 /// Decodes a list of rows, stopping at the first that is not valid.
 pub fn bookings(rows: Vec<BookingRow>) -> Result<Vec<Booking>, StoreError> {
     rows.into_iter().map(Booking::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(series: Option<&str>) -> BookingRow {
+        BookingRow {
+            event_id: 7,
+            conference_id: "123456789".into(),
+            billing_code: "12345678".into(),
+            customer: 1,
+            host_user_id: 1001,
+            title: "t".into(),
+            start_at: 0,
+            end_at: 1800,
+            length_minutes: 30,
+            timezone: "Asia/Shanghai".into(),
+            password_type: 1,
+            pcode1: "11112222".into(),
+            pcode2: "33334444".into(),
+            host_link: "AAAAAAAAAAA".into(),
+            attendee_link: "BBBBBBBBBBB".into(),
+            wcall_link: "CCCCCCCCCCC".into(),
+            invitees: "[]".into(),
+            details: "{}".into(),
+            cancelled_at: None,
+            created_at: 0,
+            modified_at: 0,
+            version: 1,
+            series: series.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_series_that_does_not_decode_is_a_database_error() {
+        let single = Booking::try_from(row(None)).expect("a single meeting");
+        assert_eq!((single.series, single.occurrence_of), (None, None));
+        for bad in ["", "null", "{", r#"{"rule_from":0}"#] {
+            match Booking::try_from(row(Some(bad))) {
+                Err(StoreError::Database(msg)) => assert!(msg.contains("series"), "{msg}"),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+    }
 }

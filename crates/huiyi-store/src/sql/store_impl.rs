@@ -431,6 +431,14 @@ macro_rules! impl_sql_store {
 
                 async fn update_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
                     $crate::sql::check_length(b.length_minutes)?;
+                    if b.occurrence_of.is_some() {
+                        // Its start, length and title are one occurrence's: writing them would
+                        // move the whole series.
+                        return Err(StoreError::Invalid(
+                            "a view of one occurrence cannot be stored; edit the series".into(),
+                        ));
+                    }
+                    let series = b.series.as_ref().map(batch::json).transpose()?;
                     let row: Option<BookingRow> = sqlx::query_as(q::UPDATE_BOOKING)
                         .bind(b.title.as_str())
                         .bind(b.start)
@@ -439,6 +447,9 @@ macro_rules! impl_sql_store {
                         .bind(b.zone.name())
                         .bind(batch::json(&b.invitees)?)
                         .bind(batch::json(&b.details)?)
+                        .bind(series)
+                        .bind(b.span_end())
+                        .bind(b.span_start())
                         .bind(now)
                         .bind(b.event_id)
                         .bind(b.customer)
