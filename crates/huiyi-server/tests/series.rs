@@ -156,12 +156,27 @@ async fn room_series_one_occurrence_versus_the_whole() {
         .await;
     assert_eq!(c["status"], 0, "{c}");
     let after = room_list(&app, from, to, 1).await;
-    let cancelled: Vec<i64> = after
+    let left: Vec<i64> = after
         .iter()
-        .filter(|i| i["status"] == 0)
         .map(|i| i["startTime"].as_i64().unwrap())
         .collect();
-    assert_eq!(cancelled, vec![third]);
+    let mut want = starts.clone();
+    want.remove(2);
+    assert_eq!(left, want, "exactly the cancelled occurrence is gone");
+    let admin = app
+        .post(
+            "/confopenapi/room/conference/listByAdmin",
+            ADMIN_KEY_A,
+            &json!({"adminUserId": ADMIN_A, "startTime": from, "endTime": to, "limit": 50}),
+        )
+        .await;
+    let admin_starts: Vec<i64> = admin["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["startTime"].as_i64().unwrap())
+        .collect();
+    assert_eq!(admin_starts, want, "gone from the admin view too");
     let v1 = app
         .post(
             "/conference/business/getConferenceList",
@@ -223,7 +238,7 @@ async fn room_series_one_occurrence_versus_the_whole() {
         .await;
     assert_eq!(w["status"], 0, "{w}");
     let after = room_list(&app, from, to, 1).await;
-    assert_eq!(after.len(), 11);
+    assert_eq!(after.len(), 10);
     assert!(
         after
             .iter()
@@ -502,4 +517,56 @@ async fn an_occurrence_moved_before_the_series_start_is_listed() {
     assert_eq!(only_then.len(), 1, "{only_then:?}");
     assert_eq!(only_then[0]["startTime"], earlier);
     assert_eq!(only_then[0]["oriStart"], first);
+}
+
+/// An edit of the whole series changes what is still to come; an occurrence that has begun
+/// keeps the title and times it was held with.
+#[tokio::test]
+async fn a_whole_series_edit_leaves_begun_occurrences_as_they_were() {
+    let app = spawn_app().await;
+    let now = huiyi_domain::time::now_unix();
+    let first = now - 240; // began four minutes ago (inside the booking grace)
+    let booked = app
+        .post(
+            ROOM_BOOK,
+            KEY_A,
+            &json!({"userId": HOST_A, "title": "Daily", "length": 30, "starttime": shanghai().format(first),
+                    "cycle": 1, "repeatEndDate": first + 3 * 86_400, "cycleRole": {"frequency": "daily", "interval": 1}}),
+        )
+        .await;
+    assert_eq!(booked["status"], 0, "{booked}");
+    let id = booked["result"]["conferenceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edit = app
+        .post(
+            "/confopenapi/room/updateReservConference",
+            KEY_A,
+            &json!({"conferenceId": id, "title": "Daily v2", "length": 45}),
+        )
+        .await;
+    assert_eq!(edit["status"], 0, "{edit}");
+    let items = room_list(&app, first - 60, first + 5 * 86_400, 1).await;
+    assert_eq!(items.len(), 4, "{items:?}");
+    assert_eq!(items[0]["startTime"], first);
+    assert_eq!(
+        items[0]["title"], "Daily",
+        "the running occurrence keeps its title"
+    );
+    assert_eq!(items[0]["length"], 30, "and its length");
+    for it in &items[1..] {
+        assert_eq!(it["title"], "Daily%20v2");
+        assert_eq!(it["length"], 45);
+    }
+    // The status speaks of the running occurrence.
+    let status = app
+        .post(
+            "/conference/conference/getConfStatus",
+            KEY_A,
+            &json!({"conferenceId": id}),
+        )
+        .await;
+    assert_eq!(status["result"]["confStatus"], 1);
+    assert_eq!(status["result"]["mayJoin"], 1);
 }

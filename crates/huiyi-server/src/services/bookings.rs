@@ -626,7 +626,8 @@ pub fn current_view(b: &Booking, advance_hours: i64, now: i64) -> Booking {
 }
 
 /// Every occurrence of these bookings overlapping `[from, to)`, each as a booking of its own,
-/// ordered by start.
+/// ordered by start. An occurrence cancelled on its own is gone from listings; the occurrences
+/// of a cancelled series remain, cancelled, like a cancelled single meeting.
 pub fn occurrence_views(bookings: &[Booking], from: i64, to: i64) -> Vec<Booking> {
     let mut out: Vec<Booking> = bookings
         .iter()
@@ -634,6 +635,7 @@ pub fn occurrence_views(bookings: &[Booking], from: i64, to: i64) -> Vec<Booking
             if b.is_series() {
                 b.occurrences_in(from, to)
                     .iter()
+                    .filter(|o| !o.cancelled)
                     .map(|o| b.as_occurrence(o))
                     .collect()
             } else {
