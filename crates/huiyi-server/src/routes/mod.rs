@@ -9,6 +9,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::time::{Zone, parse_time};
 use huiyi_domain::{Customer, User};
+use huiyi_store::Window;
 use huiyi_wire::answers::AnswerCtx;
 use huiyi_wire::lenient::Fields;
 
@@ -28,7 +29,7 @@ pub fn ctx<'a>(
 }
 
 /// A time field of a listing request, read in the customer's zone.
-pub fn time_field(f: &Fields, key: &str, zone: Zone) -> ApiResult<Option<i64>> {
+fn time_field(f: &Fields, key: &str, zone: Zone) -> ApiResult<Option<i64>> {
     match f.raw(key) {
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(serde_json::Value::Number(n)) => n
@@ -44,7 +45,10 @@ pub fn time_field(f: &Fields, key: &str, zone: Zone) -> ApiResult<Option<i64>> {
     }
 }
 
-/// About three months (92 days) after `unix`: the vendor's default listing horizon.
-pub fn three_months_after(unix: i64) -> i64 {
-    unix + 92 * 86_400
+/// The listing window a request names by `from_key` and `to_key` (local times or unix seconds),
+/// defaulting to now → about three months (92 days) later, the vendor's default horizon.
+pub fn window(f: &Fields, zone: Zone, from_key: &str, to_key: &str, now: i64) -> ApiResult<Window> {
+    let from = time_field(f, from_key, zone)?.unwrap_or(now);
+    let to = time_field(f, to_key, zone)?.unwrap_or(from + 92 * 86_400);
+    Ok(Window { from, to })
 }

@@ -1,6 +1,6 @@
 //! The room-era `/confopenapi/room/...` paths (endpoints 14–18 and 23 of API.md §7).
 
-use super::{ctx, three_months_after, time_field};
+use super::{ctx, window};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::ApiError;
@@ -127,8 +127,7 @@ async fn list(State(app): State<AppState>, call: Call) -> Response {
         let f = call.fields()?;
         let zone = zone_of(&t);
         let now = now_unix();
-        let from = time_field(f, "startTime", zone)?.unwrap_or(now);
-        let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
+        let Window { from, to } = window(f, zone, "startTime", "endTime", now)?;
         let (host, mut list) = app
             .bookings
             .host_list(&t, &HostRef::parse(f)?, Window { from, to })
@@ -155,8 +154,7 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
         let f = call.fields()?;
         let zone = zone_of(&t);
         let now = now_unix();
-        let from = time_field(f, "startTime", zone)?.unwrap_or(now);
-        let to = time_field(f, "endTime", zone)?.unwrap_or_else(|| three_months_after(from));
+        let Window { from, to } = window(f, zone, "startTime", "endTime", now)?;
         let limit = f.i64("limit")?.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(ApiError::invalid(format!(

@@ -1,6 +1,6 @@
 //! The older `/conference/...` paths (endpoints 1–6 of API.md §7).
 
-use super::{ctx, three_months_after, time_field};
+use super::{ctx, window};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
@@ -132,8 +132,7 @@ async fn get_conference_list(State(app): State<AppState>, mut call: Call) -> Res
         let f = call.fields()?;
         let zone = zone_of(&t);
         let now = now_unix();
-        let from = time_field(f, "startDate", zone)?.unwrap_or(now);
-        let to = time_field(f, "endDate", zone)?.unwrap_or_else(|| three_months_after(from));
+        let Window { from, to } = window(f, zone, "startDate", "endDate", now)?;
         let (host, list) = app
             .bookings
             .host_list(&t, &HostRef::parse(f)?, Window { from, to })
