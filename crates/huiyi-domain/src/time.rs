@@ -136,7 +136,7 @@ pub fn parse_time(raw: &str, zone: Zone) -> Result<i64, TimeError> {
 
 /// Unix seconds from a number that may be milliseconds.
 pub fn unix_from_number(n: i64) -> i64 {
-    if n.abs() >= MILLIS_THRESHOLD {
+    if n.unsigned_abs() >= MILLIS_THRESHOLD.unsigned_abs() {
         n / 1000
     } else {
         n
@@ -178,6 +178,7 @@ mod tests {
         assert_eq!(sh().format(want), "2021-09-15 19:00:00");
         assert_eq!(sh().date(want), "2021-09-15");
         assert_eq!(sh().label(want), "GMT+8 Asia/Shanghai");
+        assert_eq!(unix_from_number(i64::MIN), i64::MIN / 1000, "no overflow");
     }
 
     #[test]

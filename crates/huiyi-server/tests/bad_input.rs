@@ -354,6 +354,7 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1i64)].prop_map(|n| json!(n)),
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(|f| json!(f)),
@@ -370,7 +371,11 @@ fn arb_json() -> impl Strategy<Value = Value> {
     })
 }
 
-const FIELDS: [&str; 20] = [
+const FIELDS: [&str; 24] = [
+    "startTime",
+    "endTime",
+    "startDate",
+    "endDate",
     "cycleRole",
     "repeatEndDate",
     "periodEndDate",
@@ -393,7 +398,8 @@ const FIELDS: [&str; 20] = [
     "limit",
 ];
 
-const PATHS: [&str; 9] = [
+const PATHS: [&str; 10] = [
+    "/confopenapi/room/conference/listByAdmin",
     "/conference/conference/reservConference2",
     "/conference/conference/updateReservConference",
     "/conference/business/getConferenceList",

@@ -49,6 +49,6 @@ fn time_field(f: &Fields, key: &str, zone: Zone) -> ApiResult<Option<i64>> {
 /// defaulting to now → about three months (92 days) later, the vendor's default horizon.
 pub fn window(f: &Fields, zone: Zone, from_key: &str, to_key: &str, now: i64) -> ApiResult<Window> {
     let from = time_field(f, from_key, zone)?.unwrap_or(now);
-    let to = time_field(f, to_key, zone)?.unwrap_or(from + 92 * 86_400);
+    let to = time_field(f, to_key, zone)?.unwrap_or(from.saturating_add(92 * 86_400));
     Ok(Window { from, to })
 }

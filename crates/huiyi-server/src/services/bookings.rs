@@ -715,7 +715,7 @@ fn check_window(w: Window) -> ApiResult<()> {
             "the end of the time window must be after its start",
         ));
     }
-    if w.to - w.from > MAX_AHEAD_SECS * 2 {
+    if w.to.saturating_sub(w.from) > MAX_AHEAD_SECS * 2 {
         return Err(ApiError::invalid(
             "the time window may span at most 10 years",
         ));
