@@ -1,9 +1,9 @@
 //! Use-cases, one method per thing a client can ask for. Routes call exactly one of these.
 
 mod bookings;
+mod series;
 mod tenants;
 
-pub use bookings::{
-    Bookings, Target, current_view, customer_zone as bookings_zone, display_name, occurrence_views,
-};
+pub use bookings::{Bookings, Target, customer_zone as bookings_zone, display_name};
+pub use series::{current_view, occurrence_views};
 pub use tenants::{Credentials, demo_tenant, import_file};
