@@ -21,6 +21,9 @@ pub enum Command {
     Run(RunArgs),
     /// How listing latency grows with the number of stored bookings (SQLite).
     Scale(ScaleArgs),
+    /// Listing a host's month with weekly series stored, against as many single meetings
+    /// (SQLite).
+    Series(SeriesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +86,26 @@ pub struct ScaleArgs {
     pub sizes: Vec<u64>,
 
     /// How long each scenario is measured, per size.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// Concurrent workers, each looping request → response.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SeriesArgs {
+    /// Weekly series stored for the customer (and as many single meetings in the other
+    /// database, or more if the listed host needs more).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub series: u64,
+
+    /// How long each scenario is measured, per database.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub seconds: u64,
 
@@ -160,7 +183,7 @@ mod tests {
     fn run(args: &[&str]) -> RunArgs {
         match parse(args).unwrap().command {
             Command::Run(r) => r,
-            Command::Scale(_) => panic!("expected run"),
+            _ => panic!("expected run"),
         }
     }
 
@@ -256,6 +279,33 @@ mod tests {
         assert_eq!((s.seconds, s.concurrency), (5, 32));
         assert!(parse(&["scale"]).is_err());
         assert!(parse(&["scale", "--sizes", "10,x"]).is_err());
+    }
+
+    #[test]
+    fn series_defaults_and_bounds() {
+        let Command::Series(s) = parse(&["series"]).unwrap().command else {
+            panic!("expected series");
+        };
+        assert_eq!((s.series, s.seconds, s.concurrency), (1000, 5, 32));
+        assert!(s.server_bin.is_none());
+        let Command::Series(s) = parse(&[
+            "series",
+            "--series",
+            "20",
+            "--seconds",
+            "2",
+            "--concurrency",
+            "4",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("expected series");
+        };
+        assert_eq!((s.series, s.seconds, s.concurrency), (20, 2, 4));
+        assert!(parse(&["series", "--series", "0"]).is_err());
+        assert!(parse(&["series", "--seconds", "0"]).is_err());
+        assert!(parse(&["series", "--url", "http://127.0.0.1:1"]).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Generating load: the scenarios, their requests, and workers that loop until a deadline.
 
-use crate::stats::Recorder;
+use crate::stats::{Figures, Recorder, set_ratios};
 use anyhow::{Context, Result, bail};
 use huiyi_domain::time::Zone;
 use serde::Deserialize;
@@ -96,6 +96,20 @@ impl Plan {
         Self {
             list_from: local_midnight(zone, now + LIST_FROM),
             list_to: local_midnight(zone, now + LIST_TO),
+            target,
+            zone,
+            ids,
+            now,
+        }
+    }
+
+    /// A plan that lists `[from, to)` (unix seconds, written as local times of the default
+    /// zone) and reads `ids`.
+    pub fn for_window(target: Target, ids: Vec<String>, from: i64, to: i64, now: i64) -> Self {
+        let zone = Zone::default();
+        Self {
+            list_from: zone.format(from),
+            list_to: zone.format(to),
             target,
             zone,
             ids,
@@ -286,6 +300,33 @@ pub async fn measure(
         total.merge(done.context("a worker panicked")?);
     }
     Ok((total, started.elapsed()))
+}
+
+/// Measures `scenarios` in turn, as [`measure`] does, and answers their figures with ratios set
+/// against the baseline (when it is among them). Progress and each scenario's first error go to
+/// stderr, the progress lines prefixed with `label`.
+pub async fn measure_all(
+    plan: &Arc<Plan>,
+    scenarios: &[Scenario],
+    workers: usize,
+    seconds: u64,
+    label: &str,
+) -> Result<Vec<Figures>> {
+    let mut figures = Vec::with_capacity(scenarios.len());
+    for &scenario in scenarios {
+        eprintln!("huiyi-bench: {label}{} for {seconds} s", scenario.name());
+        let (rec, elapsed) = measure(plan, scenario, workers, seconds).await?;
+        if let Some(e) = &rec.first_error {
+            eprintln!(
+                "huiyi-bench: {}: {} errors; first: {e}",
+                scenario.name(),
+                rec.errors
+            );
+        }
+        figures.push(Figures::new(scenario.name(), &rec, elapsed));
+    }
+    set_ratios(&mut figures, Scenario::BASELINE.name());
+    Ok(figures)
 }
 
 #[derive(Deserialize)]

@@ -1,11 +1,14 @@
 //! `huiyi-bench`: load benchmark of the huiyi server. `run` measures each scenario against one
-//! server; `scale` measures how listing latency grows with the number of stored bookings.
-//! All traffic goes to loopback. See bench/README.md.
+//! server; `scale` measures how listing latency grows with the number of stored bookings;
+//! `series` what stored recurring meetings cost a listing. All traffic goes to loopback. See
+//! bench/README.md.
 
 mod cli;
 mod load;
+mod preload;
 mod report;
 mod scale;
+mod series;
 mod server;
 mod stats;
 
@@ -15,7 +18,6 @@ use cli::{Cli, Command, RunArgs};
 use load::{Plan, Scenario, Target};
 use report::{RunReport, bench_line, table};
 use server::{HOST_USER_ID, Server};
-use stats::{Figures, set_ratios};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -26,6 +28,7 @@ async fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run(args).await,
             Command::Scale(args) => scale::scale(args).await,
+            Command::Series(args) => series::series(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.
@@ -135,21 +138,8 @@ async fn run(args: RunArgs) -> Result<()> {
         Err(e) => eprintln!("huiyi-bench: warning: a list request failed: {e}"),
     }
 
-    let mut scenarios = Vec::new();
-    for scenario in Scenario::RUN {
-        eprintln!("huiyi-bench: {} for {} s", scenario.name(), args.seconds);
-        let (rec, elapsed) = load::measure(&plan, scenario, workers, args.seconds).await?;
-        if let Some(e) = &rec.first_error {
-            eprintln!(
-                "huiyi-bench: {}: {} errors; first: {e}",
-                scenario.name(),
-                rec.errors
-            );
-        }
-        scenarios.push(Figures::new(scenario.name(), &rec, elapsed));
-    }
+    let scenarios = load::measure_all(&plan, &Scenario::RUN, workers, args.seconds, "").await?;
     drop(owned);
-    set_ratios(&mut scenarios, Scenario::BASELINE.name());
 
     let report = RunReport {
         mode: "run",

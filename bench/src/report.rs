@@ -36,6 +36,53 @@ pub struct SizeFigures {
     pub scenarios: Vec<Figures>,
 }
 
+/// What `huiyi-bench series` reports.
+#[derive(Debug, Serialize)]
+pub struct SeriesReport {
+    pub mode: &'static str,
+    pub backend: &'static str,
+    pub concurrency: u32,
+    pub seconds: u64,
+    /// Hosts of the customer, in both databases.
+    pub hosts: i64,
+    /// `series` (weekly series stored) first, then `single` (single meetings stored).
+    pub databases: Vec<DatabaseFigures>,
+    /// `list` p50 on `series` divided by `list` p50 on `single`.
+    pub series_vs_single_p50: Option<f64>,
+    /// `list` req/s on `series` divided by `list` req/s on `single`.
+    pub series_vs_single_rps: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatabaseFigures {
+    /// `series` or `single`.
+    pub name: &'static str,
+    /// Bookings stored for the customer: weekly series, or single meetings.
+    pub bookings: u64,
+    /// Of those, the listed host's.
+    pub host_bookings: u64,
+    /// Meetings the listed host has in the listed month, as the preload laid them out.
+    pub expected_items: u64,
+    /// `result.totalNum` of one listing by the server; null if that request failed.
+    pub total_num: Option<u64>,
+    /// Seconds the preload took.
+    pub load_seconds: f64,
+    pub scenarios: Vec<Figures>,
+}
+
+/// The figures of the scenario called `name`.
+pub fn scenario<'a>(figures: &'a [Figures], name: &str) -> Option<&'a Figures> {
+    figures.iter().find(|f| f.name == name)
+}
+
+/// `list`'s p50 and req/s on the first set of figures, each divided by the same on the second.
+pub fn list_ratios(num: &[Figures], den: &[Figures]) -> (Option<f64>, Option<f64>) {
+    match (scenario(num, "list"), scenario(den, "list")) {
+        (Some(n), Some(d)) => (ratio(n.p50_ms, d.p50_ms), ratio(n.rps, d.rps)),
+        _ => (None, None),
+    }
+}
+
 /// The tooling line: `BENCH ` and the report as compact JSON, always on one line.
 pub fn bench_line<T: Serialize>(report: &T) -> String {
     let json = serde_json::to_string(report).expect("reports serialize");
@@ -43,12 +90,7 @@ pub fn bench_line<T: Serialize>(report: &T) -> String {
 }
 
 pub fn list_p50_growth(sizes: &[SizeFigures]) -> Option<f64> {
-    let list_p50 = |s: &SizeFigures| {
-        s.scenarios
-            .iter()
-            .find(|f| f.name == "list")
-            .map(|f| f.p50_ms)
-    };
+    let list_p50 = |s: &SizeFigures| scenario(&s.scenarios, "list").map(|f| f.p50_ms);
     let smallest = sizes.iter().min_by_key(|s| s.size)?;
     let largest = sizes.iter().max_by_key(|s| s.size)?;
     ratio(list_p50(largest)?, list_p50(smallest)?)
@@ -156,6 +198,50 @@ mod tests {
         assert!(line.ends_with(r#""list_p50_growth":2.0}"#), "{line}");
         assert_eq!(list_p50_growth(&[]), None);
         assert_eq!(list_p50_growth(&[size(10, 0.0)]), None);
+    }
+
+    #[test]
+    fn series_line_and_ratios() {
+        let db = |name, p50, rps| DatabaseFigures {
+            name,
+            bookings: 1000,
+            host_bookings: if name == "series" { 10 } else { 43 },
+            expected_items: 43,
+            total_num: Some(43),
+            load_seconds: 0.5,
+            scenarios: vec![
+                fig("healthz", 1000.0, 0.2, Some(1.0)),
+                fig("list", rps, p50, Some(0.5)),
+            ],
+        };
+        let (a, b) = (db("series", 6.0, 400.0), db("single", 4.0, 500.0));
+        let (p50, rps) = list_ratios(&a.scenarios, &b.scenarios);
+        assert_eq!((p50, rps), (Some(1.5), Some(0.8)));
+        assert_eq!(list_ratios(&a.scenarios[..1], &b.scenarios), (None, None));
+        let zero = db("single", 0.0, 0.0);
+        assert_eq!(list_ratios(&a.scenarios, &zero.scenarios), (None, None));
+
+        let r = SeriesReport {
+            mode: "series",
+            backend: "sqlite",
+            concurrency: 32,
+            seconds: 5,
+            hosts: 50,
+            databases: vec![a, b],
+            series_vs_single_p50: p50,
+            series_vs_single_rps: rps,
+        };
+        let line = bench_line(&r);
+        assert!(line.starts_with(r#"BENCH {"mode":"series","backend":"sqlite","concurrency":32,"seconds":5,"hosts":50,"databases":[{"name":"series","bookings":1000,"host_bookings":10,"expected_items":43,"total_num":43,"load_seconds":0.5,"scenarios":[{"name":"healthz""#), "{line}");
+        assert!(
+            line.contains(r#"{"name":"single","bookings":1000,"host_bookings":43,"#),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(r#""series_vs_single_p50":1.5,"series_vs_single_rps":0.8}"#),
+            "{line}"
+        );
+        assert_eq!(line.lines().count(), 1);
     }
 
     #[test]

@@ -4,20 +4,18 @@
 
 use crate::cli::ScaleArgs;
 use crate::load::{self, Plan, Scenario, Target, local_midnight};
+use crate::preload::{self, store_error, user_id};
 use crate::report::{ScaleReport, SizeFigures, bench_line, list_p50_growth, table};
-use crate::server::{CUSTOMER_CODE, HOST_USER_ID, Server, random_key, server_bin, sqlite_url};
-use crate::stats::{Figures, round_to, set_ratios};
-use anyhow::{Context, Result, anyhow};
+use crate::server::{HOST_USER_ID, Server, random_key, server_bin};
+use crate::stats::round_to;
+use anyhow::{Context, Result};
 use huiyi_domain::time::{Zone, now_unix, parse_time};
-use huiyi_domain::{CustomerKey, Details, Invitee, NewBooking, PasswordType, Settings, UserId};
-use huiyi_store::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store, Window};
-use huiyi_store_sqlite::SqliteStore;
+use huiyi_store::{Store, Window};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 const HOSTS: i64 = 200;
-const CHUNK: usize = 5_000;
 const DAY: i64 = 86_400;
 /// Start times spread over two years around now.
 const SPAN_BEFORE: i64 = 365 * DAY;
@@ -63,93 +61,11 @@ impl Layout {
         }
         let host = (i % HOSTS as u64) as i64;
         let length = [30, 45, 60, 90, 120][(i / HOSTS as u64 % 5) as usize];
-        let mut start = self.span_from + (splitmix64(i) % SPAN as u64) as i64 / 900 * 900;
+        let mut start = self.span_from + (preload::splitmix64(i) % SPAN as u64) as i64 / 900 * 900;
         if host == 0 && start < self.window.to && start + length * 60 > self.window.from {
             start -= WINDOW + 5 * DAY;
         }
         (host, start, length)
-    }
-}
-
-fn splitmix64(i: u64) -> u64 {
-    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn user_id(host: i64) -> UserId {
-    UserId::new(HOST_USER_ID + host).expect("host ids are positive")
-}
-
-fn import_data(key: &str) -> ImportData {
-    ImportData {
-        customers: vec![ImportCustomer {
-            customer_code: CUSTOMER_CODE.into(),
-            name: "Bench".into(),
-            timezone: "Asia/Shanghai".into(),
-            advance_hours: 1,
-        }],
-        users: (0..HOSTS)
-            .map(|h| ImportUser {
-                user_id: HOST_USER_ID + h,
-                customer_code: CUSTOMER_CODE.into(),
-                email: format!("host{h}@bench.test"),
-                name: format!("Host {h}"),
-                mobile: String::new(),
-                admin: h == 0,
-            })
-            .collect(),
-        credentials: vec![ImportCredential {
-            customer_code: CUSTOMER_CODE.into(),
-            key: key.into(),
-            admin: true,
-        }],
-    }
-}
-
-fn new_booking(
-    customer: CustomerKey,
-    zone: Zone,
-    now: i64,
-    i: u64,
-    host: i64,
-    start: i64,
-    length: i64,
-) -> NewBooking {
-    let colleague = (host + 1) % HOSTS;
-    NewBooking {
-        customer,
-        host: user_id(host),
-        title: format!("Bench meeting {i}"),
-        start,
-        length_minutes: length,
-        zone,
-        password_type: PasswordType::Fixed,
-        invitees: vec![
-            Invitee {
-                user_id: Some(user_id(colleague)),
-                name: format!("Host {colleague}"),
-                email: format!("host{colleague}@bench.test"),
-                mobile: String::new(),
-            },
-            Invitee {
-                user_id: None,
-                name: "Guest".into(),
-                email: "guest@bench.test".into(),
-                mobile: String::new(),
-            },
-        ],
-        details: Details {
-            source: "uc".into(),
-            settings: Settings {
-                email_notify: Some(false),
-                sms_notify: Some(false),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        created_at: now,
     }
 }
 
@@ -160,10 +76,6 @@ struct Preloaded {
     listed: usize,
 }
 
-fn store_error(what: &str) -> impl FnOnce(huiyi_store::StoreError) -> anyhow::Error + '_ {
-    move |e| anyhow!("{what}: {e}")
-}
-
 async fn preload(
     database: &str,
     size: u64,
@@ -171,41 +83,13 @@ async fn preload(
     layout: Layout,
     now: i64,
 ) -> Result<Preloaded> {
-    let zone = Zone::default();
-    let store = SqliteStore::connect(database)
-        .await
-        .map_err(|e| anyhow!("cannot open {database}: {e}"))?;
-    store
-        .import(&import_data(key))
-        .await
-        .map_err(store_error("cannot import the bench customer"))?;
-    let customer = store
-        .customer_by_code(CUSTOMER_CODE)
-        .await
-        .map_err(store_error("cannot read the bench customer"))?
-        .context("the imported customer is missing")?
-        .key;
-
-    let mut batch = Vec::with_capacity(CHUNK);
-    let started = Instant::now();
-    for i in 0..size {
+    let (store, fixture) = preload::open(database, key, HOSTS, now).await?;
+    let customer = fixture.customer;
+    preload::store_all(&store, size, |i| {
         let (host, start, length) = layout.booking(i, size);
-        batch.push(new_booking(customer, zone, now, i, host, start, length));
-        if batch.len() == CHUNK || i + 1 == size {
-            store
-                .create_bookings(&batch)
-                .await
-                .map_err(store_error("cannot store bookings"))?;
-            batch.clear();
-            if (i + 1).is_multiple_of(100_000) {
-                eprintln!(
-                    "huiyi-bench:   {} / {size} bookings ({:.0} s)",
-                    i + 1,
-                    started.elapsed().as_secs_f64()
-                );
-            }
-        }
-    }
+        Ok(fixture.booking(i, host, start, length))
+    })
+    .await?;
 
     let everything = Window {
         from: layout.span_from - 40 * DAY,
@@ -280,9 +164,7 @@ async fn one_size(
     size: u64,
     args: &ScaleArgs,
 ) -> Result<SizeFigures> {
-    let db = dir.join(format!("scale-{size}.db"));
-    std::fs::File::create(&db).with_context(|| format!("cannot create {}", db.display()))?;
-    let database = sqlite_url(&db);
+    let (db, database) = preload::fresh_database(dir, &format!("scale-{size}.db"))?;
     let now = now_unix();
     let zone = Zone::default();
     let layout = Layout::new(now, zone);
@@ -308,14 +190,13 @@ async fn one_size(
         key: key.to_owned(),
         user_id: HOST_USER_ID,
     };
-    let plan = Arc::new(Plan {
+    let plan = Arc::new(Plan::for_window(
         target,
-        zone,
-        ids: preloaded.sample,
-        list_from: zone.format(layout.window.from),
-        list_to: zone.format(layout.window.to),
+        preloaded.sample,
+        layout.window.from,
+        layout.window.to,
         now,
-    });
+    ));
     match load::probe_list(&plan).await {
         Ok(n) if n == preloaded.listed as u64 => {}
         Ok(n) => eprintln!(
@@ -325,28 +206,16 @@ async fn one_size(
         Err(e) => eprintln!("huiyi-bench: warning: a list request failed: {e}"),
     }
     let workers = args.concurrency as usize;
-    let mut scenarios = Vec::new();
-    for scenario in SCENARIOS {
-        eprintln!(
-            "huiyi-bench: size {size}: {} for {} s",
-            scenario.name(),
-            args.seconds
-        );
-        let (rec, elapsed) = load::measure(&plan, scenario, workers, args.seconds).await?;
-        if let Some(e) = &rec.first_error {
-            eprintln!(
-                "huiyi-bench: {}: {} errors; first: {e}",
-                scenario.name(),
-                rec.errors
-            );
-        }
-        scenarios.push(Figures::new(scenario.name(), &rec, elapsed));
-    }
-    set_ratios(&mut scenarios, Scenario::BASELINE.name());
+    let scenarios = load::measure_all(
+        &plan,
+        &SCENARIOS,
+        workers,
+        args.seconds,
+        &format!("size {size}: "),
+    )
+    .await?;
     drop(server);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
+    preload::remove_database(&db);
     Ok(SizeFigures {
         size,
         load_seconds,
@@ -416,7 +285,7 @@ mod tests {
 
     #[test]
     fn the_import_is_valid() {
-        let data = import_data(&random_key());
+        let data = preload::import_data(&random_key(), HOSTS);
         data.validate().unwrap();
         assert_eq!(data.users.len(), HOSTS as usize);
         assert_eq!(data.users[0].user_id, HOST_USER_ID);
