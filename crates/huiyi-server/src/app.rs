@@ -30,7 +30,7 @@ impl AppState {
         let config = Arc::new(config);
         Self {
             bookings: Bookings::new(store.clone(), config.clone()),
-            credentials: Credentials,
+            credentials: Credentials::default(),
             store,
             config,
         }

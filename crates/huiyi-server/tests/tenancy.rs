@@ -185,6 +185,24 @@ async fn keys_are_checked() {
         )
         .await;
     assert_eq!(wrong["status"], 50001);
+    // A key refused once works as soon as it is imported: refusals are never cached.
+    let mut late = fixtures();
+    late.customers.clear();
+    late.users.clear();
+    late.credentials = vec![huiyi_store::ImportCredential {
+        customer_code: "A100".into(),
+        key: "not-a-key-at-all-000000".into(),
+        admin: false,
+    }];
+    app.store.import(&late).await.unwrap();
+    let now_ok = app
+        .post(
+            "/conference/conference/reservConference2",
+            "not-a-key-at-all-000000",
+            &body,
+        )
+        .await;
+    assert_eq!(now_ok["status"], 0, "{now_ok}");
     // Every accepted way of presenting a key works.
     let mut with_app_key = body.clone();
     with_app_key["appKey"] = json!(KEY_A);

@@ -7,21 +7,48 @@ use huiyi_store::{
     ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser, Store, StoreError,
 };
 use huiyi_wire::Code;
+use mini_moka::sync::Cache;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
-/// Resolves presented keys. Only hashes are ever looked up or stored.
-#[derive(Clone, Copy, Default)]
-pub struct Credentials;
+/// How long a resolved key is trusted without asking the database again. Every request
+/// presents a key, so this saves a read per request; the price is that a change to a
+/// customer (its time zone, say) reaches requests up to this late.
+const CREDENTIAL_TTL: Duration = Duration::from_secs(30);
+
+/// Resolves presented keys. Only hashes are ever looked up, stored or cached; keys that do not
+/// resolve are never cached, so a wrong key always costs a lookup and a new key works at once.
+#[derive(Clone)]
+pub struct Credentials {
+    cache: Cache<String, Credential>,
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self {
+            cache: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(CREDENTIAL_TTL)
+                .build(),
+        }
+    }
+}
 
 impl Credentials {
     pub async fn resolve(&self, store: &Arc<dyn Store>, hash: &KeyHash) -> ApiResult<Credential> {
-        store.credential(hash.as_str()).await?.ok_or_else(|| {
+        let key = hash.as_str().to_owned();
+        if let Some(found) = self.cache.get(&key) {
+            return Ok(found);
+        }
+        let found = store.credential(hash.as_str()).await?.ok_or_else(|| {
             ApiError::new(
                 Code::AuthFailed,
                 "the API key is not valid; check the token you send (keys are shown once, when created)",
             )
-        })
+        })?;
+        self.cache.insert(key, found.clone());
+        Ok(found)
     }
 }
 
