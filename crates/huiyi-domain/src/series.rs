@@ -181,33 +181,26 @@ impl Booking {
         Status::from_clock(self.occurrence_cancelled(o), o.end(), now)
     }
 
-    /// The start of the earliest occurrence: where a listing starts looking for this booking
-    /// (an occurrence held before a later move of the series, or moved earlier on its own, may
-    /// begin before the booking's own start).
-    pub fn span_start(&self) -> i64 {
-        match &self.series {
-            None => self.start,
-            Some(_) => self
-                .occurrences()
-                .iter()
-                .map(|o| o.start)
-                .min()
-                .unwrap_or(self.start)
-                .min(self.start),
+    /// Where listings look for this booking: from the start of its earliest occurrence (one
+    /// held before a later move of the series, or moved earlier on its own, may begin before
+    /// the booking's own start) to the end of its last. One expansion serves both ends.
+    pub fn span(&self) -> (i64, i64) {
+        if self.series.is_none() {
+            return (self.start, self.end());
         }
+        self.occurrences()
+            .iter()
+            .fold((self.start, self.end()), |(lo, hi), o| {
+                (lo.min(o.start), hi.max(o.end()))
+            })
     }
 
-    /// The end of the last occurrence: where a listing stops looking for this booking.
+    pub fn span_start(&self) -> i64 {
+        self.span().0
+    }
+
     pub fn span_end(&self) -> i64 {
-        match &self.series {
-            None => self.end(),
-            Some(_) => self
-                .occurrences()
-                .iter()
-                .map(Occurrence::end)
-                .max()
-                .unwrap_or_else(|| self.end()),
-        }
+        self.span().1
     }
 
     /// The booking as seen through one occurrence: its start, length and title. Answer

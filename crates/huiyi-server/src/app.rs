@@ -29,7 +29,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
         let config = Arc::new(config);
         Self {
-            bookings: Bookings::new(store.clone(), config.clone()),
+            bookings: Bookings::new(store.clone()),
             credentials: Credentials::default(),
             store,
             config,

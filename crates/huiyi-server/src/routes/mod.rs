@@ -6,12 +6,16 @@ pub mod room;
 pub mod v1;
 
 use crate::app::AppState;
+use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
+use axum::response::Response;
+use huiyi_domain::time::now_unix;
 use huiyi_domain::time::{Zone, parse_time};
-use huiyi_domain::{Customer, User};
+use huiyi_domain::{Booking, Customer, User};
 use huiyi_store::Window;
 use huiyi_wire::answers::AnswerCtx;
 use huiyi_wire::lenient::Fields;
+use huiyi_wire::requests::BookingRequest;
 
 /// Builds the context every answer builder takes.
 pub fn ctx<'a>(
@@ -43,6 +47,32 @@ fn time_field(f: &Fields, key: &str, zone: Zone) -> ApiResult<Option<i64>> {
                 .map_err(|e| ApiError::invalid(format!("{key}: {e}"))),
         },
     }
+}
+
+/// Which booking write a request asks for.
+pub enum Write {
+    Book,
+    Edit,
+}
+
+/// Books or edits as the request says, and answers in the endpoint's own shape: the booking
+/// endpoints of both families differ only in that.
+pub async fn book_or_edit<A: serde::Serialize>(
+    app: &AppState,
+    call: &Call,
+    write: Write,
+    shape: fn(&Booking, &AnswerCtx) -> A,
+) -> Response {
+    let outcome = async {
+        let t = call.tenant(app).await?;
+        let request = BookingRequest::parse(call.fields()?)?;
+        let (b, host) = match write {
+            Write::Book => app.bookings.book(&t, request).await?,
+            Write::Edit => app.bookings.edit(&t, request).await?,
+        };
+        Ok(shape(&b, &ctx(app, &t.customer, &host, now_unix())))
+    };
+    call.answer(outcome.await)
 }
 
 /// The listing window a request names by `from_key` and `to_key` (local times or unix seconds),

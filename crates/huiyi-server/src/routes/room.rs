@@ -1,6 +1,6 @@
 //! The room-era `/confopenapi/room/...` paths (endpoints 14–18 and 23 of API.md §7).
 
-use super::{ctx, window};
+use super::{Write, book_or_edit, ctx, window};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::ApiError;
@@ -13,7 +13,7 @@ use axum::routing::post;
 use huiyi_domain::time::now_unix;
 use huiyi_store::Window;
 use huiyi_wire::answers::{self, RoomItem, RoomItemEra};
-use huiyi_wire::requests::{BookingRequest, HostRef};
+use huiyi_wire::requests::HostRef;
 
 /// Default and largest page of `listByAdmin`.
 const DEFAULT_PAGE: i64 = 10;
@@ -43,34 +43,12 @@ pub fn routes() -> Router<AppState> {
 
 /// 14: book a meeting (room-era); answers with `eventId`.
 async fn reserv_conference(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let (b, host) = app
-            .bookings
-            .book(&t, BookingRequest::parse(call.fields()?)?)
-            .await?;
-        Ok(answers::room_reserv(
-            &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
-        ))
-    };
-    call.answer(outcome.await)
+    book_or_edit(&app, &call, Write::Book, answers::room_reserv).await
 }
 
 /// 15: edit by `eventId` or `conferenceId`.
 async fn update_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let (b, host) = app
-            .bookings
-            .edit(&t, BookingRequest::parse(call.fields()?)?)
-            .await?;
-        Ok(answers::room_reserv(
-            &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
-        ))
-    };
-    call.answer(outcome.await)
+    book_or_edit(&app, &call, Write::Edit, answers::room_reserv).await
 }
 
 /// 16: cancel by `eventId` or `conferenceId`.

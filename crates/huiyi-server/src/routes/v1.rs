@@ -1,6 +1,6 @@
 //! The older `/conference/...` paths (endpoints 1–6 of API.md §7).
 
-use super::{ctx, window};
+use super::{Write, book_or_edit, ctx, window};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use huiyi_domain::time::now_unix;
 use huiyi_store::Window;
 use huiyi_wire::answers::{self, AccessNumber};
-use huiyi_wire::requests::{BookingRequest, HostRef};
+use huiyi_wire::requests::HostRef;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -45,34 +45,12 @@ pub fn routes() -> Router<AppState> {
 
 /// 1: book a meeting.
 async fn reserv_conference2(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let (b, host) = app
-            .bookings
-            .book(&t, BookingRequest::parse(call.fields()?)?)
-            .await?;
-        Ok(answers::reserv_v1(
-            &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
-        ))
-    };
-    call.answer(outcome.await)
+    book_or_edit(&app, &call, Write::Book, answers::reserv_v1).await
 }
 
 /// 2: edit a meeting by `conferenceId`.
 async fn update_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let (b, host) = app
-            .bookings
-            .edit(&t, BookingRequest::parse(call.fields()?)?)
-            .await?;
-        Ok(answers::reserv_v1(
-            &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
-        ))
-    };
-    call.answer(outcome.await)
+    book_or_edit(&app, &call, Write::Edit, answers::reserv_v1).await
 }
 
 /// 3: `GET …/cancelReservConference/:appId/:conferenceId/:language/:userIdEmail[/:callbackUrl/:email_notify/:sms_notify]`.

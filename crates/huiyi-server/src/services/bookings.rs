@@ -5,7 +5,6 @@ use super::series::{
     check_occurrence_open, current_view, edit_occurrence, edit_whole, named_occurrence,
     occurrence_views, rule_of,
 };
-use crate::config::Config;
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::Series;
 use huiyi_domain::time::{Zone, parse_time};
@@ -45,12 +44,11 @@ impl std::fmt::Display for Target {
 #[derive(Clone)]
 pub struct Bookings {
     store: Arc<dyn Store>,
-    config: Arc<Config>,
 }
 
 impl Bookings {
-    pub fn new(store: Arc<dyn Store>, config: Arc<Config>) -> Self {
-        Self { store, config }
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
     }
 
     /// The user a request names as host (or acting user): 51104 when there is none in this
@@ -122,7 +120,7 @@ impl Bookings {
         };
         let booking = self.store.create_booking(&new).await?;
         tracing::info!(event_id = booking.event_id, conference_id = %booking.conference_id, "booked");
-        Ok((current_view(&booking, t.customer.advance_hours, now), host))
+        Ok((current_view(booking, t.customer.advance_hours, now), host))
     }
 
     /// Changes only the fields the request names. Ids and passcodes stay; `password_type` on
@@ -152,7 +150,7 @@ impl Bookings {
             match self.store.update_booking(&b, now).await {
                 Ok(saved) => {
                     let host = self.host_of(t, &saved).await?;
-                    return Ok((current_view(&saved, t.customer.advance_hours, now), host));
+                    return Ok((current_view(saved, t.customer.advance_hours, now), host));
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(&target)),
@@ -257,7 +255,7 @@ impl Bookings {
         let b = self.get(t, target).await?;
         let host = self.host_of(t, &b).await?;
         let now = huiyi_domain::time::now_unix();
-        Ok((current_view(&b, t.customer.advance_hours, now), host))
+        Ok((current_view(b, t.customer.advance_hours, now), host))
     }
 
     /// Bookings a passcode opens: a dynamic pair opens its booking; a host's fixed pair opens
@@ -411,15 +409,6 @@ impl Bookings {
             }
         }
         Ok(out)
-    }
-
-    /// The public base URL links are built on.
-    pub fn public_url(&self) -> &str {
-        &self.config.public_url
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 }
 

@@ -200,11 +200,11 @@ pub(super) fn edit_whole(
 
 /// The booking as a status or a join sees it now: a series through its current or next
 /// occurrence, a single meeting as it is.
-pub fn current_view(b: &Booking, advance_hours: i64, now: i64) -> Booking {
+pub fn current_view(b: Booking, advance_hours: i64, now: i64) -> Booking {
     if b.is_series() {
         b.as_occurrence(&b.current_or_next(now, advance_hours * 3600))
     } else {
-        b.clone()
+        b
     }
 }
 

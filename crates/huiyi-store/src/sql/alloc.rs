@@ -343,22 +343,14 @@ impl<'a> BatchPlan<'a> {
             .collect()
     }
 
-    /// Where listings stop looking for this booking ([`Booking::span_end`]). Only a series needs
-    /// its occurrences expanded; a single meeting spans itself.
-    pub fn span_end(&self, b: &PlannedBooking<'_>) -> i64 {
+    /// Where listings look for this booking ([`Booking::span`]). Only a series needs its
+    /// occurrences expanded; a single meeting spans itself.
+    pub fn span(&self, b: &PlannedBooking<'_>) -> (i64, i64) {
         let n = b.new;
         match n.series {
-            None => n.start + n.length_minutes * 60,
+            None => (n.start, n.start + n.length_minutes * 60),
             // The event id plays no part in the occurrences.
-            Some(_) => self.booking(b, 0).span_end(),
-        }
-    }
-
-    /// Where listings start looking for this booking ([`Booking::span_start`]).
-    pub fn span_start(&self, b: &PlannedBooking<'_>) -> i64 {
-        match b.new.series {
-            None => b.new.start,
-            Some(_) => self.booking(b, 0).span_start(),
+            Some(_) => self.booking(b, 0).span(),
         }
     }
 

@@ -79,8 +79,8 @@ struct Documents {
     invitees: String,
     details: String,
     series: Option<String>,
-    span_end: i64,
-    span_start: i64,
+    /// `(span_start, span_end)`.
+    span: (i64, i64),
 }
 
 /// Inserts these bookings of the plan, returning `(event_id, conference_id)` rows.
@@ -101,8 +101,7 @@ where
                 invitees: json(&b.new.invitees)?,
                 details: json(&b.new.details)?,
                 series: b.new.series.as_ref().map(json).transpose()?,
-                span_end: plan.span_end(b),
-                span_start: plan.span_start(b),
+                span: plan.span(b),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -128,8 +127,8 @@ where
             .push_bind(d.invitees.as_str())
             .push_bind(d.details.as_str())
             .push_bind(d.series.as_deref())
-            .push_bind(d.span_end)
-            .push_bind(d.span_start)
+            .push_bind(d.span.1)
+            .push_bind(d.span.0)
             .push_bind(n.created_at)
             .push_bind(n.created_at)
             .push_bind(1_i64);

@@ -439,6 +439,7 @@ macro_rules! impl_sql_store {
                         ));
                     }
                     let series = b.series.as_ref().map(batch::json).transpose()?;
+                    let (span_start, span_end) = b.span();
                     let row: Option<BookingRow> = sqlx::query_as(q::UPDATE_BOOKING)
                         .bind(b.title.as_str())
                         .bind(b.start)
@@ -448,8 +449,8 @@ macro_rules! impl_sql_store {
                         .bind(batch::json(&b.invitees)?)
                         .bind(batch::json(&b.details)?)
                         .bind(series)
-                        .bind(b.span_end())
-                        .bind(b.span_start())
+                        .bind(span_end)
+                        .bind(span_start)
                         .bind(now)
                         .bind(b.event_id)
                         .bind(b.customer)
