@@ -2,7 +2,7 @@
 
 use crate::ids::{BillingCode, ConferenceId, EventId, LinkCode, Passcode, UserId};
 use crate::series::Series;
-use crate::status::Status;
+use crate::status::{Meeting, Status};
 use crate::tenant::CustomerKey;
 use crate::time::Zone;
 use serde::{Deserialize, Serialize};
@@ -168,8 +168,30 @@ impl Booking {
         self.cancelled_at.is_some()
     }
 
+    /// Status from the clock alone, as if the meeting had never been held. Answers use
+    /// [`Meeting::status`] with the meeting's sessions.
     pub fn status_at(&self, now_unix: i64) -> Status {
         Status::from_clock(self.is_cancelled(), self.end(), now_unix)
+    }
+
+    /// Which meeting of the booking its sessions belong to: for a view of one occurrence, the
+    /// occurrence's original start; 0 for a single meeting.
+    pub fn occurrence_key(&self) -> i64 {
+        match (self.occurrence_of, &self.series) {
+            (Some(ori), _) => ori,
+            (None, Some(_)) => self.start,
+            (None, None) => 0,
+        }
+    }
+
+    /// This booking (or view of one occurrence) as status and the join window see it.
+    pub fn meeting(&self, advance_hours: i64) -> Meeting {
+        Meeting {
+            cancelled: self.is_cancelled(),
+            start: self.start,
+            end: self.end(),
+            advance_hours,
+        }
     }
 
     /// `groupId` on the wire: derived from the event id, so it is stable and never stored.

@@ -4,7 +4,7 @@
 use crate::call::{RequestId, envelope_response, family_of, new_request_id};
 use crate::config::Config;
 use crate::routes;
-use crate::services::{Bookings, Credentials};
+use crate::services::{Bookings, Credentials, Sessions};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
@@ -23,13 +23,16 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub credentials: Credentials,
     pub bookings: Bookings,
+    pub sessions: Sessions,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
         let config = Arc::new(config);
+        let bookings = Bookings::new(store.clone());
         Self {
-            bookings: Bookings::new(store.clone()),
+            sessions: Sessions::new(store.clone(), bookings.clone()),
+            bookings,
             credentials: Credentials::default(),
             store,
             config,
@@ -45,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::routes())
         .merge(routes::v1::routes())
         .merge(routes::room::routes())
+        .merge(routes::media::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
@@ -115,9 +119,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(crate::workers::close_idle_sessions(state.clone(), stopped));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    served
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -1,14 +1,17 @@
 //! Configuration, layered: defaults → TOML file (`--config`) → `HUIYI_…` environment → flags.
 //! clap merges the last two; the file fills whatever neither gave.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::Path;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite://./data/huiyi.db";
+pub const DEFAULT_SESSION_GRACE_SECS: u64 = 60;
 
-/// The settings a server runs with, after layering.
-#[derive(Debug, Clone, PartialEq)]
+/// The settings a server runs with, after layering. `Debug` shows the media secret as
+/// `[REDACTED]`.
+#[derive(Debug, Clone)]
 pub struct Config {
     pub listen: String,
     pub database_url: String,
@@ -19,6 +22,27 @@ pub struct Config {
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     pub log_json: bool,
+    /// The shared secret media servers sign `/media/v1/events` with; `None` (or empty where
+    /// given): the server takes no media events.
+    pub media_secret: Option<SecretString>,
+    /// How long a session stays open after everyone has left, in seconds.
+    pub session_grace_secs: u64,
+}
+
+/// Equal settings; the media secrets are compared too (not in constant time: this is for
+/// tests and reload checks, not for authenticating anyone).
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        self.listen == other.listen
+            && self.database_url == other.database_url
+            && self.public_url == other.public_url
+            && self.access_numbers == other.access_numbers
+            && self.max_body_bytes == other.max_body_bytes
+            && self.log_json == other.log_json
+            && self.media_secret.as_ref().map(ExposeSecret::expose_secret)
+                == other.media_secret.as_ref().map(ExposeSecret::expose_secret)
+            && self.session_grace_secs == other.session_grace_secs
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -39,6 +63,8 @@ pub struct FileConfig {
     pub access_numbers: Vec<AccessNumberConfig>,
     pub max_body_bytes: Option<usize>,
     pub log_json: Option<bool>,
+    pub media_secret: Option<SecretString>,
+    pub session_grace_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -57,6 +83,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub log_json: bool,
+    pub media_secret: Option<SecretString>,
+    pub session_grace_secs: Option<u64>,
 }
 
 impl Config {
@@ -79,7 +107,19 @@ impl Config {
             access_numbers: file.access_numbers,
             max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
             log_json: over.log_json || file.log_json.unwrap_or(false),
+            media_secret: given(over.media_secret).or_else(|| given(file.media_secret)),
+            session_grace_secs: over
+                .session_grace_secs
+                .or(file.session_grace_secs)
+                .unwrap_or(DEFAULT_SESSION_GRACE_SECS),
         }
+    }
+
+    /// The media secret's bytes, if one is configured.
+    pub fn media_secret_bytes(&self) -> Option<&[u8]> {
+        self.media_secret
+            .as_ref()
+            .map(|s| s.expose_secret().as_bytes())
     }
 
     /// A configuration for tests and embedding: defaults with the given public URL.
@@ -92,6 +132,11 @@ impl Config {
             },
         )
     }
+}
+
+/// An empty secret is no secret: that layer did not configure one.
+fn given(secret: Option<SecretString>) -> Option<SecretString> {
+    secret.filter(|s| !s.expose_secret().is_empty())
 }
 
 #[cfg(test)]
@@ -119,6 +164,38 @@ mod tests {
         assert_eq!(d.listen, DEFAULT_LISTEN);
         assert_eq!(d.database_url, DEFAULT_DATABASE);
         assert_eq!(d.public_url, "http://127.0.0.1:8080");
+        assert!(d.media_secret.is_none());
+        assert_eq!(d.session_grace_secs, DEFAULT_SESSION_GRACE_SECS);
+    }
+
+    #[test]
+    fn media_settings_layer_and_the_secret_never_shows() {
+        let file: FileConfig =
+            toml::from_str("media_secret = \"from-file\"\nsession_grace_secs = 30\n").unwrap();
+        assert!(!format!("{file:?}").contains("from-file"));
+        let c = Config::layer(file.clone(), Overrides::default());
+        assert_eq!(c.media_secret_bytes(), Some(&b"from-file"[..]));
+        assert_eq!(c.session_grace_secs, 30);
+        assert!(!format!("{c:?}").contains("from-file"), "{c:?}");
+        let over = Overrides {
+            media_secret: Some("from-flag".into()),
+            session_grace_secs: Some(5),
+            ..Default::default()
+        };
+        assert!(!format!("{over:?}").contains("from-flag"));
+        let c = Config::layer(file.clone(), over);
+        assert_eq!(c.media_secret_bytes(), Some(&b"from-flag"[..]));
+        assert_eq!(c.session_grace_secs, 5);
+        // An empty secret is not configured: it neither enables media events nor hides the
+        // file's secret.
+        let empty = Overrides {
+            media_secret: Some("".into()),
+            ..Default::default()
+        };
+        let c = Config::layer(file, empty.clone());
+        assert_eq!(c.media_secret_bytes(), Some(&b"from-file"[..]));
+        let file: FileConfig = toml::from_str("media_secret = \"\"\n").unwrap();
+        assert!(Config::layer(file, empty).media_secret.is_none());
     }
 
     #[test]

@@ -56,6 +56,8 @@ impl From<StoreError> for ApiError {
                 Code::ConcurrentChange,
                 "the meeting was changed by another request at the same moment; send the request again",
             ),
+            StoreError::NotJoinable(m) => Self::new(Code::NotJoinable, m),
+            StoreError::NoSession(m) => Self::new(Code::NoSession, m),
             StoreError::NotFound => {
                 Self::new(Code::ConferenceNotFound, "the conference does not exist")
             }

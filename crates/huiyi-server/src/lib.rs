@@ -5,10 +5,12 @@ pub mod app;
 pub mod call;
 pub mod config;
 pub mod error;
+pub mod media_cli;
 pub mod metrics;
 pub mod routes;
 pub mod services;
 pub mod store;
+pub mod workers;
 
 pub use app::{AppState, router, serve};
 pub use config::Config;

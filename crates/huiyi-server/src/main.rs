@@ -3,8 +3,10 @@
 use clap::{Args, Parser, Subcommand};
 use huiyi_domain::secrets::NewApiKey;
 use huiyi_server::config::{Config, DEFAULT_DATABASE, FileConfig, Overrides};
+use huiyi_server::media_cli::{self, MediaCommand};
 use huiyi_server::services::{demo_tenant, import_file};
 use huiyi_server::{AppState, app, store};
+use secrecy::SecretString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +30,10 @@ enum Command {
     /// Operator commands: tenants, users and keys.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Media server tools: post signed events to a server's media event interface
+    /// (docs/media-events.md).
+    #[command(subcommand)]
+    Media(MediaCommand),
 }
 
 #[derive(Args)]
@@ -50,6 +56,14 @@ struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "HUIYI_LOG_JSON")]
     log_json: bool,
+    /// Shared secret media servers sign POST /media/v1/events with; unset or empty: media
+    /// events are refused (52003). Prefer the environment or the config file: a flag shows in
+    /// the process list.
+    #[arg(long, env = "HUIYI_MEDIA_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = media_cli::parse_secret)]
+    media_secret: Option<SecretString>,
+    /// Seconds a session stays open after everyone has left [default: 60]
+    #[arg(long, env = "HUIYI_SESSION_GRACE_SECS", value_name = "SECS")]
+    session_grace_secs: Option<u64>,
 }
 
 #[derive(Args)]
@@ -94,8 +108,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
@@ -103,14 +117,15 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Serve(args) => serve(args).await,
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        // Prints its own outcome and chooses its exit code (1 refused, 2 usage).
+        Command::Media(media) => return Ok(media_cli::run(media).await),
+        Command::Serve(args) => serve(args).await?,
         Command::Migrate(db) => {
             init_logging(false);
             store::open(&db.database).await?;
             println!("database is migrated");
-            Ok(())
         }
         Command::Admin(AdminCommand::Import { file, db }) => {
             init_logging(false);
@@ -120,7 +135,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 "imported {} customers, {} users, {} credentials",
                 n.customers, n.users, n.credentials
             );
-            Ok(())
         }
         Command::Admin(AdminCommand::Key(KeyCommand::Create {
             customer,
@@ -134,9 +148,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             println!("{}", key.reveal());
             eprintln!("This key is shown once; only its hash is stored. Keep it safe.");
-            Ok(())
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -151,6 +165,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             database_url: args.database,
             public_url: args.public_url,
             log_json: args.log_json,
+            media_secret: args.media_secret,
+            session_grace_secs: args.session_grace_secs,
         },
     );
     init_logging(config.log_json);

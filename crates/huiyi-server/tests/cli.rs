@@ -2,59 +2,11 @@
 //! durability of acknowledged bookings across `kill -9`.
 
 mod common;
+use common::process::*;
 use common::*;
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-
-fn huiyi() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_huiyi"));
-    c.env_remove("HUIYI_LISTEN")
-        .env_remove("HUIYI_DATABASE_URL")
-        .env_remove("HUIYI_PUBLIC_URL")
-        .env("RUST_LOG", "warn");
-    c
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start_server(database: &str, extra: &[&str]) -> Server {
-    let port = free_port();
-    let child = huiyi()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database",
-            database,
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    wait_ready(&reqwest::Client::new(), &url).await;
-    Server { child, url }
-}
 
 fn write_json(dir: &std::path::Path, name: &str, v: &Value) -> std::path::PathBuf {
     let p = dir.join(name);

@@ -52,8 +52,19 @@ impl PgStore {
     }
 
     /// PostgreSQL commits concurrent transactions in parallel (and groups their WAL flushes
-    /// itself), so bookings are not batched here.
-    fn combiner(&self) -> Option<&huiyi_store::sql::combine::Combiner> {
+    /// itself), so facts are not batched here.
+    fn fact_combiner(&self) -> Option<&huiyi_store::sql::combine::FactCombiner> {
+        None
+    }
+
+    /// A transaction recording facts holds its sessions' rows until it commits, so replicas
+    /// take turns per meeting and live counts stay exact.
+    fn lock_rows(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+
+    /// Likewise for bookings.
+    fn combiner(&self) -> Option<&huiyi_store::sql::combine::BookingCombiner> {
         None
     }
 }

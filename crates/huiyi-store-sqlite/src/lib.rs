@@ -6,7 +6,7 @@
 //! Reads use their own pool and, in WAL mode, never wait behind the writer.
 
 use huiyi_store::StoreError;
-use huiyi_store::sql::combine::Combiner;
+use huiyi_store::sql::combine::{BookingCombiner, FactCombiner};
 use huiyi_store::sql::db_error;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -29,7 +29,9 @@ pub struct SqliteStore {
     reader: SqlitePool,
     writer: SqlitePool,
     /// Concurrent bookings share one transaction, since the single writer commits serially.
-    combiner: Arc<Combiner>,
+    combiner: Arc<BookingCombiner>,
+    /// Concurrent batches of session facts likewise, each in a savepoint of its own.
+    facts: Arc<FactCombiner>,
 }
 
 impl SqliteStore {
@@ -93,6 +95,7 @@ impl SqliteStore {
             reader,
             writer,
             combiner: Arc::default(),
+            facts: Arc::default(),
         })
     }
 
@@ -104,8 +107,17 @@ impl SqliteStore {
         &self.writer
     }
 
-    fn combiner(&self) -> Option<&Combiner> {
+    fn combiner(&self) -> Option<&BookingCombiner> {
         Some(&self.combiner)
+    }
+
+    fn fact_combiner(&self) -> Option<&FactCombiner> {
+        Some(&self.facts)
+    }
+
+    /// SQLite has one writer, so a transaction never needs to lock the rows it reads.
+    fn lock_rows(&self) -> &'static str {
+        ""
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {

@@ -3,13 +3,16 @@
 
 pub mod conformance;
 pub mod import;
+mod sessions;
 pub mod sql;
 
 use async_trait::async_trait;
 use huiyi_domain::{
-    Booking, ConferenceId, Credential, CustomerKey, EventId, NewBooking, User, UserId,
+    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, NewBooking, SessionState,
+    User, UserId,
 };
 pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
+pub use sessions::{FactBatch, FactOutcome, NewFact, ParticipantState, StoredFact};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -26,6 +29,13 @@ pub enum StoreError {
     /// Could not allocate unique ids after several tries (should never happen in practice).
     #[error("could not allocate unique identifiers")]
     Exhausted,
+    /// A fact needs a new session and the meeting may not be joined now (outside its join
+    /// window, or cancelled). Nothing of the batch is stored.
+    #[error("{0}")]
+    NotJoinable(String),
+    /// A fact needs a session of a meeting that never had one. Nothing of the batch is stored.
+    #[error("{0}")]
+    NoSession(String),
     /// The database failed. The message is for logs, never for clients.
     #[error("database error: {0}")]
     Database(String),
@@ -124,4 +134,35 @@ pub trait Store: Send + Sync + 'static {
         after_event: Option<EventId>,
         limit: i64,
     ) -> StoreResult<Vec<Booking>>;
+
+    // ---- sessions ------------------------------------------------------------------------
+
+    /// A booking of any customer by conference id: the media side serves the whole deployment.
+    async fn booking_anywhere(&self, conference_id: &ConferenceId) -> StoreResult<Option<Booking>>;
+    /// Whom a passcode belongs to, in whichever customer holds it (passcodes are unique).
+    async fn passcode_anywhere(
+        &self,
+        pcode: &str,
+    ) -> StoreResult<Option<(CustomerKey, PasscodeOwner)>>;
+    async fn customer_by_key(&self, key: CustomerKey) -> StoreResult<Option<Customer>>;
+    /// Records a batch of facts, all or nothing: replays (by `event_uid`) are skipped, sessions
+    /// are opened and closed as the facts say, and live counts are kept in the same transaction.
+    async fn record_facts(&self, batch: FactBatch) -> StoreResult<FactOutcome>;
+    /// The latest session of every meeting (booking, or occurrence of a series) of these
+    /// bookings that has had one.
+    async fn latest_sessions(&self, event_ids: &[EventId]) -> StoreResult<Vec<SessionState>>;
+    /// Every session of a booking, oldest first.
+    async fn sessions_of(&self, event_id: EventId) -> StoreResult<Vec<SessionState>>;
+    /// A session's facts in the order they happened.
+    async fn session_facts(&self, session_id: i64) -> StoreResult<Vec<StoredFact>>;
+    /// A session's participants with their live state.
+    async fn session_participants(&self, session_id: i64) -> StoreResult<Vec<ParticipantState>>;
+    /// Closes open sessions that have been empty since `empty_before_ms` or earlier, recording a
+    /// `session.ended` (grace) fact for each. Safe to run on several replicas at once: each
+    /// session is closed by exactly one of them.
+    async fn close_idle_sessions(
+        &self,
+        empty_before_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SessionState>>;
 }

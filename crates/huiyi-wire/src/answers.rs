@@ -20,11 +20,11 @@ pub use room::{
 };
 pub use v1::{
     AccessNumber, BaseInfoAnswer, BaseInfoInvitee, ConfStatusAnswer, ConferenceListAnswer,
-    ListedAttendee, ListedConference, REOPEN_HOURS, ReservV1Answer, base_info, conf_status,
-    conference_list, may_join, reserv_v1,
+    ListedAttendee, ListedConference, ReservV1Answer, base_info, conf_status, conference_list,
+    reserv_v1,
 };
 
-use huiyi_domain::{Booking, Customer, Invitee, LinkCode, User};
+use huiyi_domain::{Booking, Customer, Invitee, LinkCode, SessionIndex, SessionState, User};
 
 /// What every answer builder needs besides the booking.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,8 @@ pub struct AnswerCtx<'a> {
     pub customer: &'a Customer,
     /// The booking's host. In `conference_list`, the user whose list it is.
     pub host: &'a User,
+    /// The latest session of each meeting answered about (status, live counts).
+    pub sessions: &'a SessionIndex,
 }
 
 impl AnswerCtx<'_> {
@@ -66,8 +68,27 @@ impl AnswerCtx<'_> {
         self.link(&b.links.wcall)
     }
 
+    fn session(&self, b: &Booking) -> Option<&SessionState> {
+        self.sessions.latest(b)
+    }
+
+    /// API.md §6, from the booking and its latest session.
     fn status_code(&self, b: &Booking) -> i64 {
-        b.status_at(self.now).code()
+        b.meeting(self.customer.advance_hours)
+            .status(self.session(b), self.now)
+            .code()
+    }
+
+    /// People in the meeting's session now; 0 when none is open.
+    fn attendees(&self, b: &Booking) -> i64 {
+        self.session(b)
+            .filter(|s| s.is_open())
+            .map_or(0, |s| s.attendees)
+    }
+
+    fn may_join(&self, b: &Booking) -> bool {
+        b.meeting(self.customer.advance_hours)
+            .may_join(self.session(b), self.now)
     }
 
     fn advance_hours(&self) -> String {

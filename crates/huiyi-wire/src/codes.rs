@@ -18,6 +18,10 @@ pub enum Code {
     ConferenceOver,
     /// The booking was changed by someone else at the same moment; retry.
     ConcurrentChange,
+    /// Joining is closed: outside the join window, cancelled, or the meeting is locked.
+    NotJoinable,
+    /// The event needs a session of the meeting and the meeting has never had one.
+    NoSession,
     /// Admin verification failed.
     AdminCheckFailed,
     /// No such host account (or one of another customer).
@@ -30,10 +34,16 @@ pub enum Code {
     BodyTooLarge,
     /// The server failed; the request id leads to the cause in the logs.
     Internal,
+    /// A media request's signature is missing or does not match.
+    MediaSignatureRejected,
+    /// A media request's timestamp is missing, unreadable, or too far off the server clock.
+    MediaTimestampRejected,
+    /// No media secret is configured, so the server takes no media events.
+    MediaDisabled,
 }
 
 impl Code {
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 18] = [
         Code::AuthFailed,
         Code::InvalidParameter,
         Code::MalformedBody,
@@ -41,12 +51,17 @@ impl Code {
         Code::ConferenceCancelled,
         Code::ConferenceOver,
         Code::ConcurrentChange,
+        Code::NotJoinable,
+        Code::NoSession,
         Code::AdminCheckFailed,
         Code::HostNotFound,
         Code::UnknownPath,
         Code::MethodNotAllowed,
         Code::BodyTooLarge,
         Code::Internal,
+        Code::MediaSignatureRejected,
+        Code::MediaTimestampRejected,
+        Code::MediaDisabled,
     ];
 
     pub fn number(self) -> i64 {
@@ -58,18 +73,27 @@ impl Code {
             Code::ConferenceCancelled => 50710,
             Code::ConferenceOver => 50711,
             Code::ConcurrentChange => 50712,
+            Code::NotJoinable => 50713,
+            Code::NoSession => 50714,
             Code::AdminCheckFailed => 51101,
             Code::HostNotFound => 51104,
             Code::UnknownPath => 50404,
             Code::MethodNotAllowed => 50405,
             Code::BodyTooLarge => 50413,
             Code::Internal => 50500,
+            Code::MediaSignatureRejected => 52001,
+            Code::MediaTimestampRejected => 52002,
+            Code::MediaDisabled => 52003,
         }
     }
 
-    /// The HTTP status: 200 for every answer of the API, except transport failures.
+    /// The HTTP status: 200 for every answer of the API, except transport failures and the
+    /// media interface's refusals of the request itself. `/media/v1/events` maps more codes to
+    /// HTTP statuses: see `media::http_status`.
     pub fn http_status(self) -> u16 {
         match self {
+            Code::MediaSignatureRejected | Code::MediaTimestampRejected => 401,
+            Code::MediaDisabled => 503,
             Code::UnknownPath => 404,
             Code::MethodNotAllowed => 405,
             Code::BodyTooLarge => 413,

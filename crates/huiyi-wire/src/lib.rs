@@ -7,6 +7,7 @@ pub mod body;
 pub mod codes;
 pub mod envelope;
 pub mod lenient;
+pub mod media;
 pub mod requests;
 pub mod shape;
 

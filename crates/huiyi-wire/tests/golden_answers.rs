@@ -9,7 +9,7 @@
 use huiyi_domain::time::{Zone, parse_time};
 use huiyi_domain::{
     BillingCode, Booking, BookingLinks, ConferenceId, Customer, Details, Invitee, LinkCode,
-    Passcode, PasswordType, Settings, User, UserId,
+    Passcode, PasswordType, SessionIndex, SessionState, Settings, TempConferenceId, User, UserId,
 };
 use huiyi_wire::answers::*;
 use huiyi_wire::shape;
@@ -152,8 +152,12 @@ fn ctx<'a>(now: i64, public_url: &'a str, customer: &'a Customer, host: &'a User
         public_url,
         customer,
         host,
+        sessions: &NO_SESSIONS,
     }
 }
+
+static NO_SESSIONS: std::sync::LazyLock<SessionIndex> =
+    std::sync::LazyLock::new(SessionIndex::default);
 
 fn link(code: &str) -> LinkCode {
     LinkCode::parse(code).unwrap_or_else(|| panic!("{code} is not a link code"))
@@ -628,6 +632,50 @@ fn may_join_opens_advance_hours_early_and_closes_twelve_hours_after_the_end() {
     );
     b.password_type = PasswordType::Fixed;
     assert_eq!(at(&b, b.start).pwd_type, 0);
+}
+
+#[test]
+fn status_and_attendees_come_from_the_latest_session() {
+    let (c, host, b) = status_fixture();
+    let session = |closed_ms: Option<i64>, locked: bool| SessionState {
+        id: 1,
+        temp_conference_id: TempConferenceId::generate(),
+        event_id: b.event_id,
+        occurrence: b.occurrence_key(),
+        opened_ms: b.start * 1000,
+        closed_ms,
+        locked,
+        attendees: 3,
+    };
+    let at = |s: SessionState, now: i64| {
+        let index = SessionIndex::new([s]);
+        let ctx = AnswerCtx {
+            sessions: &index,
+            ..ctx(now, "http://h", &c, &host)
+        };
+        let a = conf_status(&b, &ctx);
+        (a.conf_status, a.attendees, a.may_join)
+    };
+    assert_eq!(at(session(None, false), b.start), (2, 3, 1));
+    assert_eq!(
+        at(session(None, true), b.start),
+        (18, 3, 0),
+        "locked admits no one"
+    );
+    // Ended, yet it may be reopened until 12 hours after the booked end.
+    assert_eq!(
+        at(session(Some(b.start * 1000 + 5), false), b.start),
+        (4, 0, 1)
+    );
+    assert_eq!(
+        at(
+            session(Some(b.start * 1000 + 5), false),
+            b.end() + 12 * 3600 + 1
+        ),
+        (4, 0, 0)
+    );
+    // A live session runs past the booked end: still in progress.
+    assert_eq!(at(session(None, false), b.end() + 99 * 3600), (2, 3, 1));
 }
 
 // ---------------------------------------------------------------------------------------------

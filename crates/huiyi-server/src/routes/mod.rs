@@ -2,6 +2,7 @@
 //! and shapes the answer.
 
 pub mod health;
+pub mod media;
 pub mod room;
 pub mod v1;
 
@@ -11,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use axum::response::Response;
 use huiyi_domain::time::now_unix;
 use huiyi_domain::time::{Zone, parse_time};
-use huiyi_domain::{Booking, Customer, User};
+use huiyi_domain::{Booking, Customer, SessionIndex, User};
 use huiyi_store::Window;
 use huiyi_wire::answers::AnswerCtx;
 use huiyi_wire::lenient::Fields;
@@ -22,6 +23,7 @@ pub fn ctx<'a>(
     app: &'a AppState,
     customer: &'a Customer,
     host: &'a User,
+    sessions: &'a SessionIndex,
     now: i64,
 ) -> AnswerCtx<'a> {
     AnswerCtx {
@@ -29,7 +31,21 @@ pub fn ctx<'a>(
         public_url: &app.config.public_url,
         customer,
         host,
+        sessions,
     }
+}
+
+/// A booking found by a request, as the meeting answers speak of (a series: the occurrence
+/// whose session is open, else the current or next), with its sessions.
+pub async fn current(
+    app: &AppState,
+    customer: &Customer,
+    view: Booking,
+    now: i64,
+) -> ApiResult<(Booking, SessionIndex)> {
+    app.sessions
+        .answerable(view, customer.advance_hours, now)
+        .await
 }
 
 /// A time field of a listing request, read in the customer's zone.
@@ -70,7 +86,9 @@ pub async fn book_or_edit<A: serde::Serialize>(
             Write::Book => app.bookings.book(&t, request).await?,
             Write::Edit => app.bookings.edit(&t, request).await?,
         };
-        Ok(shape(&b, &ctx(app, &t.customer, &host, now_unix())))
+        let now = now_unix();
+        let (b, sessions) = current(app, &t.customer, b, now).await?;
+        Ok(shape(&b, &ctx(app, &t.customer, &host, &sessions, now)))
     };
     call.answer(outcome.await)
 }

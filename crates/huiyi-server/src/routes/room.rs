@@ -1,6 +1,6 @@
 //! The room-era `/confopenapi/room/...` paths (endpoints 14–18 and 23 of API.md §7).
 
-use super::{Write, book_or_edit, ctx, window};
+use super::{Write, book_or_edit, ctx, current, window};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::ApiError;
@@ -88,9 +88,11 @@ async fn infos(State(app): State<AppState>, call: Call) -> Response {
             (None, None) => return Err(ApiError::invalid("conferenceId or pcode is required")),
         };
         let access = room_access(&app);
+        let now = now_unix();
+        let (b, sessions) = current(&app, &t.customer, b, now).await?;
         Ok(vec![answers::room_item(
             &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
+            &ctx(&app, &t.customer, &host, &sessions, now),
             &access,
             RoomItemEra::Older,
         )])
@@ -116,7 +118,8 @@ async fn list(State(app): State<AppState>, call: Call) -> Response {
         }
         let list = occurrence_views(&list, from, to);
         let access = room_access(&app);
-        let c = ctx(&app, &t.customer, &host, now);
+        let sessions = app.sessions.index(&list).await?;
+        let c = ctx(&app, &t.customer, &host, &sessions, now);
         Ok(list
             .iter()
             .map(|b| answers::room_item(b, &c, &access, RoomItemEra::Older))
@@ -151,9 +154,10 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
         let access = room_access(&app);
         // A page holds whole bookings, every occurrence of a series on it, so paging by the
         // last eventId seen never splits a series.
+        let sessions = app.sessions.index(list.iter().map(|(b, _)| b)).await?;
         let mut items = Vec::new();
         for (b, host) in &list {
-            let c = ctx(&app, &t.customer, host, now);
+            let c = ctx(&app, &t.customer, host, &sessions, now);
             for view in occurrence_views(std::slice::from_ref(b), from, to) {
                 items.push(answers::room_item(&view, &c, &access, RoomItemEra::Newer));
             }

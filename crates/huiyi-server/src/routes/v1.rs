@@ -1,6 +1,6 @@
 //! The older `/conference/...` paths (endpoints 1–6 of API.md §7).
 
-use super::{Write, book_or_edit, ctx, window};
+use super::{Write, book_or_edit, ctx, current, window};
 use crate::app::AppState;
 use crate::call::Call;
 use crate::error::{ApiError, ApiResult};
@@ -117,9 +117,10 @@ async fn get_conference_list(State(app): State<AppState>, mut call: Call) -> Res
             .await?;
         let mut list = occurrence_views(&list, from, to);
         list.retain(|b| !b.is_cancelled());
+        let sessions = app.sessions.index(&list).await?;
         Ok(answers::conference_list(
             &list,
-            &ctx(&app, &t.customer, &host, now),
+            &ctx(&app, &t.customer, &host, &sessions, now),
         ))
     };
     call.answer(outcome.await)
@@ -152,9 +153,11 @@ async fn get_conference_base_info(
                 number: n.number.clone(),
             })
             .collect();
+        let now = now_unix();
+        let (b, sessions) = current(&app, &t.customer, b, now).await?;
         Ok(answers::base_info(
             &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
+            &ctx(&app, &t.customer, &host, &sessions, now),
             &numbers,
         ))
     };
@@ -170,9 +173,11 @@ async fn get_conf_status(State(app): State<AppState>, call: Call) -> Response {
             .nonempty("conferenceId")?
             .ok_or_else(|| ApiError::invalid("conferenceId is required"))?;
         let (b, host) = app.bookings.find(&t, &Target::Conference(id)).await?;
+        let now = now_unix();
+        let (b, sessions) = current(&app, &t.customer, b, now).await?;
         Ok(answers::conf_status(
             &b,
-            &ctx(&app, &t.customer, &host, now_unix()),
+            &ctx(&app, &t.customer, &host, &sessions, now),
         ))
     };
     call.answer(outcome.await)

@@ -2,8 +2,10 @@
 
 mod bookings;
 mod series;
+mod sessions;
 mod tenants;
 
 pub use bookings::{Bookings, Target, customer_zone as bookings_zone, display_name};
 pub use series::{current_view, occurrence_views};
+pub use sessions::Sessions;
 pub use tenants::{Credentials, demo_tenant, import_file};

@@ -2,6 +2,8 @@
 //! PostgreSQL database when `HUIYI_TEST_POSTGRES_URL` is set), bound to `127.0.0.1:0`.
 #![allow(dead_code)]
 
+pub mod process;
+
 use huiyi_server::config::AccessNumberConfig;
 use huiyi_server::{AppState, Config};
 use huiyi_store::{ImportData, Store};
@@ -57,7 +59,15 @@ pub async fn fresh_database() -> (String, DbGuard) {
     }
 }
 
+/// The media secret every test server is started with.
+pub const MEDIA_SECRET: &str = "test-media-secret-0123456789";
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A test server whose configuration `adjust` may change first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (database_url, guard) = fresh_database().await;
     let store = huiyi_server::store::open(&database_url)
         .await
@@ -77,6 +87,8 @@ pub async fn spawn_app() -> TestApp {
             number: "+86(10)5808-4299".into(),
         },
     ];
+    config.media_secret = Some(MEDIA_SECRET.to_owned().into());
+    adjust(&mut config);
     let state = AppState::new(store.clone(), config);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -202,6 +214,99 @@ impl TestApp {
         assert_eq!(env["status"], 0, "{env}");
         env["result"].clone()
     }
+}
+
+impl TestApp {
+    /// Signs `body` with [`MEDIA_SECRET`] and posts it to the media event interface.
+    pub async fn media(&self, body: &Value) -> (u16, Value) {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let ts = huiyi_domain::time::now_unix().to_string();
+        let sig = huiyi_wire::media::sign(MEDIA_SECRET.as_bytes(), &ts, &bytes);
+        self.media_raw(&ts, &sig, bytes).await
+    }
+
+    /// Posts to the media event interface with the given timestamp and signature headers.
+    pub async fn media_raw(&self, ts: &str, sig: &str, body: Vec<u8>) -> (u16, Value) {
+        let r = self
+            .client
+            .post(format!("{}/media/v1/events", self.url))
+            .header("content-type", "application/json")
+            .header("x-huiyi-timestamp", ts)
+            .header("x-huiyi-signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("a JSON envelope"))
+    }
+
+    /// Posts events and asserts they were taken; returns the answer's `result`.
+    pub async fn events(&self, events: Vec<Value>) -> Value {
+        let (http, env) = self.media(&json!({ "events": events })).await;
+        assert_eq!((http, &env["status"]), (200, &json!(0)), "{env}");
+        env["result"].clone()
+    }
+
+    /// `getConfStatus` of a conference: (confStatus, attendees, mayJoin).
+    pub async fn status(&self, conference_id: &str) -> (i64, i64, i64) {
+        let env = self
+            .post(
+                "/conference/conference/getConfStatus",
+                KEY_A,
+                &json!({ "conferenceId": conference_id }),
+            )
+            .await;
+        assert_eq!(env["status"], 0, "{env}");
+        let r = &env["result"];
+        (
+            r["confStatus"].as_i64().unwrap(),
+            r["attendees"].as_i64().unwrap(),
+            r["mayJoin"].as_i64().unwrap(),
+        )
+    }
+
+    /// Stores a meeting of customer A's host directly (the API refuses past starts): it starts
+    /// `start_offset` seconds from now and lasts `minutes`. Returns (conferenceId, eventId).
+    pub async fn stored_booking(&self, start_offset: i64, minutes: i64) -> (String, i64) {
+        let customer = self.store.customer_by_code("A100").await.unwrap().unwrap();
+        let now = huiyi_domain::time::now_unix();
+        let new = huiyi_domain::NewBooking {
+            customer: customer.key,
+            host: huiyi_domain::UserId::new(HOST_A).unwrap(),
+            title: "stored".into(),
+            start: now + start_offset,
+            length_minutes: minutes,
+            zone: huiyi_domain::time::Zone::parse("Asia/Shanghai").unwrap(),
+            password_type: huiyi_domain::PasswordType::Dynamic,
+            invitees: Vec::new(),
+            details: huiyi_domain::Details::default(),
+            created_at: now,
+            series: None,
+        };
+        let b = self.store.create_booking(&new).await.unwrap();
+        (b.conference_id.as_str().to_owned(), b.event_id)
+    }
+}
+
+/// A participant event of a media batch, happening `at_ms`.
+pub fn participant_event(uid: &str, kind: &str, conference: &str, who: &str, at_ms: i64) -> Value {
+    let mut e = json!({"eventId": uid, "type": kind, "conferenceId": conference, "at": at_ms});
+    if kind == "participant.joined" {
+        e["participant"] = json!({"id": who, "name": who, "role": if who == "host" { "host" } else { "attendee" }, "client": "web", "voice": "network", "address": "127.0.0.1"});
+    } else {
+        e["participantId"] = json!(who);
+    }
+    e
+}
+
+/// An event about the room or the session (no participant), happening `at_ms`.
+pub fn room_event(uid: &str, kind: &str, conference: &str, at_ms: i64) -> Value {
+    json!({"eventId": uid, "type": kind, "conferenceId": conference, "at": at_ms})
+}
+
+pub fn now_ms() -> i64 {
+    huiyi_domain::time::now_millis()
 }
 
 /// A local (Asia/Shanghai) time `hours` from now, as `YYYY-MM-DD HH:MM:SS`.

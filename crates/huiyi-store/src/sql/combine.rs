@@ -1,39 +1,46 @@
-//! Group commit for a single-writer database. Concurrent `create_booking` calls queue their
-//! bookings; whichever caller takes the write gate stores everything queued in one
-//! transaction, so one commit (and one fsync) serves many requests. The batch runs in a task of
+//! Group commit for a single-writer database. Concurrent writes (bookings, batches of session
+//! facts) queue their input; whichever caller takes the write gate stores everything queued in
+//! one transaction, so one commit (and one fsync) serves many requests. The batch runs in a task of
 //! its own, so a caller that goes away mid-way (a closed connection) cannot cut a transaction
 //! short for the others.
 
 use crate::{StoreError, StoreResult};
-use huiyi_domain::{Booking, NewBooking};
 use std::future::Future;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
 
-/// Most bookings one commit carries; the rest wait for the next.
+/// Most writes one commit carries; the rest wait for the next.
 pub const MAX_BATCH: usize = 64;
 
-type Waiter = (NewBooking, oneshot::Sender<StoreResult<Booking>>);
+type Waiter<I, O> = (I, oneshot::Sender<StoreResult<O>>);
 
-#[derive(Default)]
-pub struct Combiner {
-    pending: Mutex<Vec<Waiter>>,
+pub struct Combiner<I, O> {
+    pending: Mutex<Vec<Waiter<I, O>>>,
     gate: tokio::sync::Mutex<()>,
 }
 
-impl std::fmt::Debug for Combiner {
+impl<I, O> Default for Combiner<I, O> {
+    fn default() -> Self {
+        Self {
+            pending: Mutex::default(),
+            gate: tokio::sync::Mutex::default(),
+        }
+    }
+}
+
+impl<I, O> std::fmt::Debug for Combiner<I, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Combiner")
     }
 }
 
-impl Combiner {
+impl<I: Send + 'static, O: Send + 'static> Combiner<I, O> {
     /// Stores `new` together with whatever else is queued. `store_batch` must answer one result
-    /// per booking, in order.
-    pub async fn submit<F, Fut>(&self, new: NewBooking, store_batch: F) -> StoreResult<Booking>
+    /// per input, in order.
+    pub async fn submit<F, Fut>(&self, new: I, store_batch: F) -> StoreResult<O>
     where
-        F: Fn(Vec<NewBooking>) -> Fut,
-        Fut: Future<Output = Vec<StoreResult<Booking>>> + Send + 'static,
+        F: Fn(Vec<I>) -> Fut,
+        Fut: Future<Output = Vec<StoreResult<O>>> + Send + 'static,
     {
         let (tx, mut rx) = oneshot::channel();
         self.lock().push((new, tx));
@@ -46,7 +53,7 @@ impl Combiner {
                 }
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
-            let batch: Vec<Waiter> = {
+            let batch: Vec<Waiter<I, O>> = {
                 let mut pending = self.lock();
                 let n = pending.len().min(MAX_BATCH);
                 pending.drain(..n).collect()
@@ -54,7 +61,7 @@ impl Combiner {
             if batch.is_empty() {
                 continue;
             }
-            let (news, senders): (Vec<NewBooking>, Vec<_>) = batch.into_iter().unzip();
+            let (news, senders): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
             let results = tokio::spawn(store_batch(news))
                 .await
                 .map_err(|e| StoreError::Database(format!("batch writer failed: {e}")));
@@ -73,9 +80,14 @@ impl Combiner {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Waiter>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Waiter<I, O>>> {
         // A panic while holding this lock cannot leave the queue half-changed (push and drain
         // are single calls), so a poisoned lock is still sound to use.
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// Group commit of bookings.
+pub type BookingCombiner = Combiner<huiyi_domain::NewBooking, huiyi_domain::Booking>;
+/// Group commit of batches of session facts.
+pub type FactCombiner = Combiner<crate::FactBatch, crate::FactOutcome>;

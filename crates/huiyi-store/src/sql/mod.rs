@@ -8,6 +8,7 @@ pub mod batch;
 pub mod combine;
 pub mod queries;
 pub mod rows;
+pub mod sessions;
 mod store_impl;
 
 use crate::StoreError;
@@ -49,6 +50,12 @@ impl From<sqlx::Error> for TxError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(d) if d.is_unique_violation() => TxError::Collision,
+            // PostgreSQL: deadlock_detected, serialization_failure. Both ask for a retry.
+            sqlx::Error::Database(d)
+                if matches!(d.code().as_deref(), Some("40P01") | Some("40001")) =>
+            {
+                TxError::Collision
+            }
             sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
                 TxError::Store(StoreError::Invalid(
                     "the booking names a customer or host user that does not exist".into(),

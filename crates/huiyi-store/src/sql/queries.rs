@@ -31,6 +31,11 @@ pub const CUSTOMER_BY_CODE: &str = concat!(
     customer_columns!(),
     " FROM customers WHERE code = $1"
 );
+pub const CUSTOMER_BY_KEY: &str = concat!(
+    "SELECT ",
+    customer_columns!(),
+    " FROM customers WHERE key = $1"
+);
 pub const CUSTOMER_KEY: &str = "SELECT key FROM customers WHERE code = $1";
 
 pub const UPSERT_CUSTOMER: &str = "INSERT INTO customers (code, name, timezone, advance_hours) \
@@ -118,6 +123,15 @@ pub const CUSTOMER_BOOKINGS: &str = concat!(
      AND span_end > $4 AND +span_start < $3 AND +event_id > $5 \
      ORDER BY event_id LIMIT $6"
 );
+
+/// The media side serves every customer: these two look across them (both keys are unique).
+pub const BOOKING_ANYWHERE: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    " FROM bookings WHERE conference_id = $1"
+);
+pub const PASSCODE_ANYWHERE: &str =
+    "SELECT customer, owner_event, owner_user FROM passcodes WHERE code = $1";
 
 pub const PASSCODE_OWNER: &str =
     "SELECT owner_event, owner_user FROM passcodes WHERE code = $1 AND customer = $2";

@@ -13,13 +13,17 @@
 /// - `async fn begin_write(&self) -> Result<sqlx::Transaction<'static, $db>, sqlx::Error>`:
 ///   a transaction that already holds whatever write lock the backend needs;
 /// - `fn combiner(&self) -> Option<&Combiner>`: for a single-writer backend, the group commit
-///   that concurrent bookings share; `None` writes each booking in its own transaction.
+///   that concurrent bookings share; `None` writes each booking in its own transaction;
+/// - `fn fact_combiner(&self) -> Option<&FactCombiner>`: the same for batches of facts;
+/// - `fn lock_rows(&self) -> &'static str`: appended to reads of rows a write transaction will
+///   change: `" FOR UPDATE"` where writers run concurrently, `""` for a single writer.
 #[macro_export]
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $backend:literal) => {
         const _: () = {
             use std::collections::HashMap;
             use $crate::sql::alloc::{self, BatchPlan};
+            use $crate::sql::private::huiyi_domain::SessionState;
             use $crate::sql::private::huiyi_domain::secrets::KeyHash;
             use $crate::sql::private::huiyi_domain::{
                 Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, NewBooking,
@@ -31,10 +35,13 @@ macro_rules! impl_sql_store {
             };
             use $crate::sql::{TxError, batch, db_error, queries as q};
             use $crate::{
-                ImportData, ImportSummary, PasscodeOwner, Store, StoreError, StoreResult, Window,
+                ImportData, ImportSummary, ParticipantState, PasscodeOwner, Store, StoreError,
+                StoreResult, StoredFact, Window,
             };
 
             type Conn = <$db as sqlx::Database>::Connection;
+
+            $crate::sql_sessions!($store, $db);
 
             /// Plans a batch, checks its values against the database and inserts it.
             async fn insert_batch<'n>(
@@ -516,6 +523,131 @@ macro_rules! impl_sql_store {
                         .await
                         .map_err(db_error)?;
                     rows::bookings(rows)
+                }
+                async fn booking_anywhere(
+                    &self,
+                    conference_id: &ConferenceId,
+                ) -> StoreResult<Option<Booking>> {
+                    let row: Option<BookingRow> = sqlx::query_as(q::BOOKING_ANYWHERE)
+                        .bind(conference_id.as_str())
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    row.map(Booking::try_from).transpose()
+                }
+
+                async fn passcode_anywhere(
+                    &self,
+                    pcode: &str,
+                ) -> StoreResult<Option<(CustomerKey, PasscodeOwner)>> {
+                    let found: Option<(i64, Option<i64>, Option<i64>)> =
+                        sqlx::query_as(q::PASSCODE_ANYWHERE)
+                            .bind(pcode)
+                            .fetch_optional(self.reader())
+                            .await
+                            .map_err(db_error)?;
+                    match found {
+                        None => Ok(None),
+                        Some((customer, owner_event, owner_user)) => {
+                            let owner = PasscodeOwner::try_from(PasscodeOwnerRow {
+                                owner_event,
+                                owner_user,
+                            })?;
+                            Ok(Some((customer, owner)))
+                        }
+                    }
+                }
+
+                async fn customer_by_key(&self, key: CustomerKey) -> StoreResult<Option<Customer>> {
+                    let row: Option<CustomerRow> = sqlx::query_as(q::CUSTOMER_BY_KEY)
+                        .bind(key)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    Ok(row.map(Customer::from))
+                }
+
+                async fn record_facts(&self, batch: FactBatch) -> StoreResult<FactOutcome> {
+                    match self.fact_combiner() {
+                        Some(c) => {
+                            let store = self.clone();
+                            c.submit(batch, move |batches| {
+                                let store = store.clone();
+                                async move { record_together(&store, batches).await }
+                            })
+                            .await
+                        }
+                        None => record_alone(self, &batch).await,
+                    }
+                }
+
+                async fn latest_sessions(
+                    &self,
+                    event_ids: &[EventId],
+                ) -> StoreResult<Vec<SessionState>> {
+                    let mut out = Vec::new();
+                    for chunk in event_ids.chunks(500) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(ss::LATEST_SESSIONS_HEAD);
+                        let mut list = qb.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        qb.push(")");
+                        let rows: Vec<SessionRow> = qb
+                            .build_query_as()
+                            .fetch_all(self.reader())
+                            .await
+                            .map_err(db_error)?;
+                        out.extend(ss::states(rows)?);
+                    }
+                    Ok(out)
+                }
+
+                async fn sessions_of(&self, event_id: EventId) -> StoreResult<Vec<SessionState>> {
+                    let rows: Vec<SessionRow> = sqlx::query_as(ss::SESSIONS_OF)
+                        .bind(event_id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    ss::states(rows)
+                }
+
+                async fn session_facts(&self, session_id: i64) -> StoreResult<Vec<StoredFact>> {
+                    let rows: Vec<ss::FactRow> = sqlx::query_as(ss::FACTS)
+                        .bind(session_id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    rows.into_iter().map(StoredFact::try_from).collect()
+                }
+
+                async fn session_participants(
+                    &self,
+                    session_id: i64,
+                ) -> StoreResult<Vec<ParticipantState>> {
+                    let rows: Vec<ParticipantRow> = sqlx::query_as(ss::PARTICIPANTS)
+                        .bind(session_id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    ss::participant_states(rows)
+                }
+
+                async fn close_idle_sessions(
+                    &self,
+                    empty_before_ms: i64,
+                    now_ms: i64,
+                ) -> StoreResult<Vec<SessionState>> {
+                    // Most rounds find nothing due: ask a reader before taking the write lock.
+                    let due: Vec<SessionRow> = sqlx::query_as(ss::IDLE_SESSIONS)
+                        .bind(empty_before_ms)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    if due.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    close_idle(self, empty_before_ms, now_ms).await
                 }
             }
         };

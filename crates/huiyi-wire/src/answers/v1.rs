@@ -330,33 +330,19 @@ pub fn base_info(b: &Booking, ctx: &AnswerCtx, access_numbers: &[AccessNumber]) 
 #[serde(rename_all = "camelCase")]
 pub struct ConfStatusAnswer {
     pub conf_status: i64,
-    /// People in the session right now; 0 until sessions exist.
+    /// People in the session right now; 0 when no session is open.
     pub attendees: i64,
     pub pwd_type: i64,
     pub may_join: i64,
     pub advance_hours: String,
 }
 
-/// How long after its booked end an ended meeting may still be (re)opened (API.md §6).
-pub const REOPEN_HOURS: i64 = 12;
-
-/// Whether joining is open at `now`: from `advance_hours` before the start until
-/// [`REOPEN_HOURS`] after the booked end, both ends included, unless cancelled.
-///
-/// This is the clock-only rule. When sessions exist, a live session (status 2) will allow
-/// joining regardless of the window and a locked one (18) will refuse it.
-pub fn may_join(b: &Booking, advance_hours: i64, now: i64) -> bool {
-    let opens = b.start - advance_hours * 3600;
-    let closes = b.end() + REOPEN_HOURS * 3600;
-    !b.is_cancelled() && (opens..=closes).contains(&now)
-}
-
 pub fn conf_status(b: &Booking, ctx: &AnswerCtx) -> ConfStatusAnswer {
     ConfStatusAnswer {
         conf_status: ctx.status_code(b),
-        attendees: 0,
+        attendees: ctx.attendees(b),
         pwd_type: b.password_type.code(),
-        may_join: i64::from(may_join(b, ctx.customer.advance_hours, ctx.now)),
+        may_join: i64::from(ctx.may_join(b)),
         advance_hours: ctx.advance_hours(),
     }
 }

@@ -1,0 +1,91 @@
+//! The media event interface (`docs/media-events.md`): signed batches of session facts from a
+//! media server or the browser join page.
+
+use crate::app::AppState;
+use crate::call::{RequestId, envelope_response, new_request_id};
+use crate::error::{ApiError, ApiResult};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::post;
+use huiyi_domain::time::now_millis;
+use huiyi_wire::media::{self, MediaAnswer};
+use huiyi_wire::{Code, Family};
+use secrecy::ExposeSecret;
+use std::time::Instant;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route(media::EVENTS_PATH, post(events))
+}
+
+/// `POST /media/v1/events`: verify the signature over the exact bytes, then parse and record.
+async fn events(State(app): State<AppState>, req: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_else(new_request_id);
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let timestamp = header(media::TIMESTAMP_HEADER);
+    let signature = header(media::SIGNATURE_HEADER);
+    let body = axum::body::to_bytes(body, app.config.max_body_bytes).await;
+    let outcome = async {
+        let body = body.map_err(|_| {
+            ApiError::new(
+                Code::BodyTooLarge,
+                "the batch could not be read: it is larger than max_body_bytes (1 MiB by \
+                 default), or the upload broke off",
+            )
+        })?;
+        let Some(secret) = app.config.media_secret.as_ref() else {
+            return Err(ApiError::new(
+                Code::MediaDisabled,
+                "this server takes no media events: start it with --media-secret or HUIYI_MEDIA_SECRET",
+            ));
+        };
+        let now_ms = now_millis();
+        media::verify(
+            secret.expose_secret().as_bytes(),
+            timestamp.as_deref(),
+            signature.as_deref(),
+            &body,
+            now_ms.div_euclid(1000),
+        )?;
+        let events = media::parse_batch(&body)?;
+        app.sessions.ingest(events, now_ms).await
+    };
+    answer(outcome.await, &request_id, started)
+}
+
+fn answer(outcome: ApiResult<MediaAnswer>, request_id: &str, started: Instant) -> Response {
+    let (code, result, msg) = match outcome.map(serde_json::to_value) {
+        Ok(Ok(v)) => (None, v, String::new()),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "media answer did not serialise");
+            (
+                Some(Code::Internal),
+                serde_json::Value::Null,
+                "the server could not build the answer".to_owned(),
+            )
+        }
+        Err(e) => {
+            tracing::info!(code = e.code.number(), msg = %e.message, "media batch refused");
+            (Some(e.code), serde_json::Value::Null, e.message)
+        }
+    };
+    let number = code.map_or(0, Code::number);
+    let mut response = envelope_response(Family::V1Bare, number, result, msg, request_id, started);
+    *response.status_mut() = code
+        .and_then(|c| StatusCode::from_u16(media::http_status(c)).ok())
+        .unwrap_or(StatusCode::OK);
+    response
+}

@@ -1,0 +1,278 @@
+//! Sessions: recording what happens in meetings (media events, and later the join page), and
+//! reading the latest session of the meetings an answer speaks of.
+
+use super::bookings::Bookings;
+use crate::error::{ApiError, ApiResult};
+use huiyi_domain::{
+    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, Meeting, SessionIndex,
+    SessionState,
+};
+use huiyi_store::{FactBatch, NewFact, PasscodeOwner, Store};
+use huiyi_wire::Code;
+use huiyi_wire::media::{MediaAnswer, MediaEvent, MediaSessionAnswer, MeetingRef};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A fact may be stamped at most this far ahead of the server clock (ms).
+const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Clone)]
+pub struct Sessions {
+    store: Arc<dyn Store>,
+    bookings: Bookings,
+}
+
+/// The meeting an event is about, resolved.
+#[derive(Clone)]
+struct Resolved {
+    booking: Booking,
+    customer: Customer,
+}
+
+/// One meeting of a batch: what the answer reports about it.
+struct Touched {
+    conference_id: String,
+    series: bool,
+    meeting: Meeting,
+}
+
+impl Sessions {
+    pub fn new(store: Arc<dyn Store>, bookings: Bookings) -> Self {
+        Self { store, bookings }
+    }
+
+    /// The latest session of every meeting of these bookings.
+    pub async fn index<'b>(
+        &self,
+        bookings: impl IntoIterator<Item = &'b Booking>,
+    ) -> ApiResult<SessionIndex> {
+        let mut ids: Vec<EventId> = bookings.into_iter().map(|b| b.event_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(SessionIndex::default());
+        }
+        Ok(SessionIndex::new(self.store.latest_sessions(&ids).await?))
+    }
+
+    /// The booking as its current meeting: for a series, the occurrence whose session is open
+    /// if one is, else the current or next occurrence.
+    pub fn current(
+        &self,
+        raw: &Booking,
+        index: &SessionIndex,
+        advance_hours: i64,
+        now: i64,
+    ) -> Booking {
+        if let Some(open) = index.open_of(raw.event_id)
+            && raw.is_series()
+            && let Some(o) = raw
+                .occurrences()
+                .into_iter()
+                .find(|o| o.ori_start == open.occurrence)
+        {
+            return raw.as_occurrence(&o);
+        }
+        super::current_view(raw.clone(), advance_hours, now)
+    }
+
+    /// A booking found by a request (a view of its current meeting) with its sessions. A series
+    /// whose session is open on another occurrence than the view's (a session running over its
+    /// booked end) is answered as that occurrence.
+    pub async fn answerable(
+        &self,
+        view: Booking,
+        advance_hours: i64,
+        now: i64,
+    ) -> ApiResult<(Booking, SessionIndex)> {
+        let index = self.index([&view]).await?;
+        if view.is_series()
+            && index
+                .open_of(view.event_id)
+                .is_some_and(|open| open.occurrence != view.occurrence_key())
+            && let Some(raw) = self
+                .store
+                .booking_by_event(view.customer, view.event_id)
+                .await?
+        {
+            let current = self.current(&raw, &index, advance_hours, now);
+            return Ok((current, index));
+        }
+        Ok((view, index))
+    }
+
+    /// Records a batch of media events, all or nothing.
+    pub async fn ingest(&self, events: Vec<MediaEvent>, now_ms: i64) -> ApiResult<MediaAnswer> {
+        let now = now_ms.div_euclid(1000);
+        let mut resolved: HashMap<String, Resolved> = HashMap::new();
+        let mut touched: HashMap<(EventId, i64), Touched> = HashMap::new();
+        let mut facts = Vec::with_capacity(events.len());
+        for (i, e) in events.into_iter().enumerate() {
+            let place = format!("events[{i}]");
+            let at_ms = e.at_ms.unwrap_or(now_ms);
+            if at_ms > now_ms + MAX_FUTURE_MS {
+                return Err(ApiError::invalid(format!(
+                    "{place}.at is more than 5 minutes ahead of the server clock; send when it \
+                     happened, in unix milliseconds"
+                )));
+            }
+            let key = match &e.meeting {
+                MeetingRef::Conference(c) => format!("c{c}"),
+                MeetingRef::Passcode(p) => format!("p{p}"),
+            };
+            let r = match resolved.get(&key) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = self.resolve(&e.meeting, &place).await?;
+                    resolved.insert(key, r.clone());
+                    r
+                }
+            };
+            let view = self.meeting_of(&r, e.occurrence_start, &place, now).await?;
+            let occurrence = view.occurrence_key();
+            let meeting = view.meeting(r.customer.advance_hours);
+            touched
+                .entry((view.event_id, occurrence))
+                .or_insert_with(|| Touched {
+                    conference_id: view.conference_id.as_str().to_owned(),
+                    series: view.is_series(),
+                    meeting,
+                });
+            facts.push(NewFact {
+                event_uid: e.event_id,
+                customer: r.booking.customer,
+                event_id: view.event_id,
+                occurrence,
+                meeting,
+                at_ms,
+                fact: e.fact,
+            });
+        }
+        let outcome = self.store.record_facts(FactBatch { now_ms, facts }).await?;
+        let sessions = outcome
+            .sessions
+            .iter()
+            .filter_map(|s| {
+                let t = touched.get(&(s.event_id, s.occurrence))?;
+                Some(MediaSessionAnswer {
+                    conference_id: t.conference_id.clone(),
+                    occurrence_start: t.series.then_some(s.occurrence),
+                    temp_conference_id: s.temp_conference_id.as_str().to_owned(),
+                    status: t.meeting.status(Some(s), now).code(),
+                    attendees: s.attendees,
+                })
+            })
+            .collect();
+        tracing::debug!(
+            accepted = outcome.accepted,
+            duplicates = outcome.duplicates,
+            "media events recorded"
+        );
+        Ok(MediaAnswer {
+            accepted: outcome.accepted as i64,
+            duplicates: outcome.duplicates as i64,
+            sessions,
+        })
+    }
+
+    async fn resolve(&self, meeting: &MeetingRef, place: &str) -> ApiResult<Resolved> {
+        let missing = |what: &str| {
+            ApiError::new(
+                Code::ConferenceNotFound,
+                format!("{place}: {what} does not exist; check the conferenceId or pcode"),
+            )
+        };
+        let booking = match meeting {
+            MeetingRef::Conference(c) => {
+                let cid =
+                    ConferenceId::parse(c).map_err(|_| missing(&format!("conference {c}")))?;
+                self.store
+                    .booking_anywhere(&cid)
+                    .await?
+                    .ok_or_else(|| missing(&format!("conference {c}")))?
+            }
+            MeetingRef::Passcode(p) => {
+                let what = format!("a meeting with pcode {p}");
+                let (customer, owner) = self
+                    .store
+                    .passcode_anywhere(p)
+                    .await?
+                    .ok_or_else(|| missing(&what))?;
+                let customer = self.customer(customer, place).await?;
+                match owner {
+                    PasscodeOwner::Booking(e) => self
+                        .store
+                        .booking_by_event(customer.key, e)
+                        .await?
+                        .ok_or_else(|| missing(&what))?,
+                    // A host's fixed pair opens the host's current or next meeting.
+                    PasscodeOwner::Host(_) => {
+                        let as_customer = Credential {
+                            customer: customer.clone(),
+                            admin: false,
+                        };
+                        let (view, _) = self
+                            .bookings
+                            .find_by_pcode(&as_customer, p)
+                            .await
+                            .map_err(|_| missing(&what))?;
+                        self.store
+                            .booking_by_event(customer.key, view.event_id)
+                            .await?
+                            .ok_or_else(|| missing(&what))?
+                    }
+                }
+            }
+        };
+        let customer = self.customer(booking.customer, place).await?;
+        Ok(Resolved { booking, customer })
+    }
+
+    async fn customer(&self, key: CustomerKey, place: &str) -> ApiResult<Customer> {
+        self.store.customer_by_key(key).await?.ok_or_else(|| {
+            tracing::error!(customer = key, "a booking's customer is missing");
+            ApiError::new(
+                Code::Internal,
+                format!("{place}: the meeting's customer is missing"),
+            )
+        })
+    }
+
+    /// The booking or occurrence an event is about: a series names its occurrence by
+    /// `occurrenceStart`, or means the one whose session is open, or else the current or next.
+    async fn meeting_of(
+        &self,
+        r: &Resolved,
+        occurrence_start: Option<i64>,
+        place: &str,
+        now: i64,
+    ) -> ApiResult<Booking> {
+        let b = &r.booking;
+        if !b.is_series() {
+            return Ok(b.clone());
+        }
+        match occurrence_start {
+            Some(start) => b
+                .occurrences()
+                .into_iter()
+                .find(|o| o.ori_start == start || o.start == start)
+                .map(|o| b.as_occurrence(&o))
+                .ok_or_else(|| {
+                    ApiError::invalid(format!(
+                        "{place}.occurrenceStart {start} names no occurrence of conference {}; \
+                         give an occurrence's start in unix seconds",
+                        b.conference_id
+                    ))
+                }),
+            None => {
+                let index = self.index([b]).await?;
+                Ok(self.current(b, &index, r.customer.advance_hours, now))
+            }
+        }
+    }
+
+    /// Every session of a booking (tests, reports).
+    pub async fn of(&self, event_id: EventId) -> ApiResult<Vec<SessionState>> {
+        Ok(self.store.sessions_of(event_id).await?)
+    }
+}

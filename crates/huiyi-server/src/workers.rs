@@ -1,0 +1,42 @@
+//! Background work every replica runs.
+
+use crate::app::AppState;
+use huiyi_domain::time::now_millis;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Closes sessions that everyone left more than the grace period ago. Every replica runs it;
+/// the store makes each close happen once (on PostgreSQL, rows are claimed with
+/// `FOR UPDATE SKIP LOCKED`). Checks four times per grace period, at most every 5 s.
+pub async fn close_idle_sessions(app: AppState, mut stop: watch::Receiver<bool>) {
+    let grace_ms =
+        i64::try_from(app.config.session_grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX / 2);
+    let tick =
+        Duration::from_millis(u64::try_from((grace_ms / 4).clamp(100, 5000)).unwrap_or(5000));
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            _ = tokio::time::sleep(tick) => {}
+        }
+        let now = now_millis();
+        match app
+            .store
+            .close_idle_sessions(now.saturating_sub(grace_ms), now)
+            .await
+        {
+            Ok(closed) => {
+                for s in closed {
+                    metrics::counter!("huiyi_sessions_closed_by_grace_total").increment(1);
+                    tracing::info!(
+                        event_id = s.event_id,
+                        temp_conference_id = %s.temp_conference_id,
+                        "session closed: everyone left and the grace period passed"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "closing idle sessions failed; retrying next round")
+            }
+        }
+    }
+}

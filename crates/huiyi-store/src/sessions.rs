@@ -1,0 +1,59 @@
+//! What the store takes and gives for sessions.
+
+use huiyi_domain::session::{Participant, Voice};
+use huiyi_domain::{CustomerKey, EventId, Fact, Meeting, Presence, SessionState};
+
+/// Facts to record together. `now_ms` is the server's clock when the batch arrived: it decides
+/// whether a new session may be opened and stamps every fact as recorded.
+#[derive(Debug, Clone)]
+pub struct FactBatch {
+    pub now_ms: i64,
+    pub facts: Vec<NewFact>,
+}
+
+/// One fact, with the meeting it is about already resolved.
+#[derive(Debug, Clone)]
+pub struct NewFact {
+    /// The producer's eventId; a fact whose id is already stored is a replay and is skipped.
+    pub event_uid: String,
+    pub customer: CustomerKey,
+    pub event_id: EventId,
+    /// The occurrence's original start for a series; 0 for a single meeting.
+    pub occurrence: i64,
+    /// The booking or occurrence, for the join window of a new session.
+    pub meeting: Meeting,
+    /// When it happened (unix ms).
+    pub at_ms: i64,
+    pub fact: Fact,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactOutcome {
+    /// Facts stored.
+    pub accepted: u64,
+    /// Facts skipped as replays (stored before, or repeated within the batch).
+    pub duplicates: u64,
+    /// The sessions the batch touched, as they are after it, in the order first touched.
+    pub sessions: Vec<SessionState>,
+}
+
+/// A fact as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFact {
+    pub id: i64,
+    pub session_id: i64,
+    pub event_uid: Option<String>,
+    pub at_ms: i64,
+    pub recorded_ms: i64,
+    pub fact: Fact,
+}
+
+/// One participant of a session with their live state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantState {
+    /// As they last joined (only the id is known until a `joined` arrives).
+    pub participant: Participant,
+    pub presence: Presence,
+    pub voice: Voice,
+    pub hand_up: bool,
+}

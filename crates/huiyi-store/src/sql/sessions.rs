@@ -1,0 +1,689 @@
+//! Sessions in SQL: statements, rows, and (through [`sql_sessions!`](crate::sql_sessions)) the
+//! transaction that records a batch of facts.
+//!
+//! A batch is applied meeting by meeting, in a fixed order (event id, then occurrence), reading
+//! each meeting's latest session with the backend's row lock: on PostgreSQL two replicas
+//! recording facts about one meeting take turns, and a fixed order keeps two batches about the
+//! same meetings from deadlocking. Two replicas opening a session at once collide on the unique
+//! index of open sessions; the loser retries and finds the winner's session.
+
+use crate::{ParticipantState, StoreError, StoredFact};
+use huiyi_domain::session::{Participant, Voice};
+use huiyi_domain::{Fact, Presence, SessionState, TempConferenceId};
+
+macro_rules! session_columns {
+    () => {
+        "id, temp_conference_id, event_id, occurrence, opened_ms, closed_ms, end_reason, locked, \
+         lock_ms, attendees, empty_since_ms"
+    };
+}
+
+pub const LATEST_SESSION: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE event_id = $1 AND occurrence = $2 ORDER BY id DESC LIMIT 1"
+);
+pub const INSERT_SESSION: &str = concat!(
+    "INSERT INTO sessions (temp_conference_id, customer, event_id, occurrence, opened_ms, \
+     locked, attendees) VALUES ($1, $2, $3, $4, $5, 0, 0) RETURNING ",
+    session_columns!()
+);
+pub const SAVE_SESSION: &str = "UPDATE sessions SET closed_ms = $2, end_reason = $3, locked = $4, \
+     lock_ms = $5, attendees = $6, empty_since_ms = $7 WHERE id = $1";
+/// Latest session of each meeting of the bookings `$1…`; completed with the id list.
+pub const LATEST_SESSIONS_HEAD: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions s WHERE s.id = (SELECT MAX(l.id) FROM sessions l \
+     WHERE l.event_id = s.event_id AND l.occurrence = s.occurrence) AND s.event_id IN ("
+);
+pub const SESSIONS_OF: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE event_id = $1 ORDER BY id"
+);
+/// Open sessions empty since `$1` or earlier, at most 100 per round. `{lock}` is the backend's
+/// claim: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas split the work and a session a
+/// batch is writing to is left for the next round.
+pub const IDLE_SESSIONS: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE closed_ms IS NULL AND empty_since_ms IS NOT NULL \
+     AND empty_since_ms <= $1 ORDER BY id LIMIT 100"
+);
+pub const CLOSE_IDLE_SESSION: &str = "UPDATE sessions SET closed_ms = empty_since_ms, \
+     end_reason = 'grace', attendees = 0, empty_since_ms = NULL \
+     WHERE id = $1 AND closed_ms IS NULL";
+
+pub const PARTICIPANT: &str = "SELECT participant_id, joined_ms, left_ms, voice, voice_ms, \
+     hand_up, hand_ms, info FROM session_participants WHERE session_id = $1 \
+     AND participant_id = $2";
+pub const PARTICIPANTS: &str = "SELECT participant_id, joined_ms, left_ms, voice, voice_ms, \
+     hand_up, hand_ms, info FROM session_participants WHERE session_id = $1 \
+     ORDER BY joined_ms, participant_id";
+pub const UPSERT_PARTICIPANT: &str = "INSERT INTO session_participants (session_id, \
+     participant_id, joined_ms, left_ms, present, voice, voice_ms, hand_up, hand_ms, info) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (session_id, participant_id) DO UPDATE SET joined_ms = excluded.joined_ms, \
+     left_ms = excluded.left_ms, present = excluded.present, voice = excluded.voice, \
+     voice_ms = excluded.voice_ms, hand_up = excluded.hand_up, hand_ms = excluded.hand_ms, \
+     info = excluded.info";
+/// When the last person left: a session that has emptied ended then, whichever leave arrived
+/// last.
+pub const LAST_LEAVE: &str = "SELECT MAX(left_ms) FROM session_participants WHERE session_id = $1";
+/// Everyone still present leaves when the session ends.
+pub const EVERYONE_LEAVES: &str = "UPDATE session_participants SET present = 0, left_ms = $2 \
+     WHERE session_id = $1 AND present = 1";
+
+pub const STORED_UIDS_HEAD: &str = "SELECT event_uid FROM session_facts WHERE event_uid IN (";
+pub const INSERT_FACTS_HEAD: &str = "INSERT INTO session_facts (session_id, event_uid, kind, \
+     participant_id, at_ms, recorded_ms, body) ";
+pub const FACTS: &str = "SELECT id, session_id, event_uid, at_ms, recorded_ms, body \
+     FROM session_facts WHERE session_id = $1 ORDER BY at_ms, id";
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!("stored session row is not valid: {what}"))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub temp_conference_id: String,
+    pub event_id: i64,
+    pub occurrence: i64,
+    pub opened_ms: i64,
+    pub closed_ms: Option<i64>,
+    pub end_reason: Option<String>,
+    pub locked: i64,
+    pub lock_ms: Option<i64>,
+    pub attendees: i64,
+    pub empty_since_ms: Option<i64>,
+}
+
+impl SessionRow {
+    pub fn state(&self) -> Result<SessionState, StoreError> {
+        Ok(SessionState {
+            id: self.id,
+            temp_conference_id: TempConferenceId::parse(&self.temp_conference_id)
+                .map_err(|_| corrupt(format!("tempConferenceId {}", self.temp_conference_id)))?,
+            event_id: self.event_id,
+            occurrence: self.occurrence,
+            opened_ms: self.opened_ms,
+            closed_ms: self.closed_ms,
+            locked: self.locked != 0,
+            attendees: if self.closed_ms.is_some() {
+                0
+            } else {
+                self.attendees
+            },
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.closed_ms.is_none()
+    }
+}
+
+pub fn states(rows: Vec<SessionRow>) -> Result<Vec<SessionState>, StoreError> {
+    rows.iter().map(SessionRow::state).collect()
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ParticipantRow {
+    pub participant_id: String,
+    pub joined_ms: Option<i64>,
+    pub left_ms: Option<i64>,
+    pub voice: String,
+    pub voice_ms: Option<i64>,
+    pub hand_up: i64,
+    pub hand_ms: Option<i64>,
+    pub info: String,
+}
+
+impl ParticipantRow {
+    /// A participant known so far only by id (a fact about them came before their `joined`).
+    pub fn unknown(id: &str) -> Self {
+        ParticipantRow {
+            participant_id: id.to_owned(),
+            joined_ms: None,
+            left_ms: None,
+            voice: voice_name(Voice::Network).to_owned(),
+            voice_ms: None,
+            hand_up: 0,
+            hand_ms: None,
+            info: serde_json::json!({ "id": id }).to_string(),
+        }
+    }
+
+    pub fn presence(&self) -> Presence {
+        Presence {
+            joined_ms: self.joined_ms,
+            left_ms: self.left_ms,
+        }
+    }
+
+    pub fn state(&self) -> Result<ParticipantState, StoreError> {
+        let participant: Participant = serde_json::from_str(&self.info)
+            .map_err(|e| corrupt(format!("participant {}: {e}", self.participant_id)))?;
+        Ok(ParticipantState {
+            participant,
+            presence: self.presence(),
+            voice: if self.voice == "phone" {
+                Voice::Phone
+            } else {
+                Voice::Network
+            },
+            hand_up: self.hand_up != 0,
+        })
+    }
+}
+
+/// The stored form of who a participant is. Plain data: serialising it cannot fail.
+pub fn participant_info(p: &Participant) -> String {
+    serde_json::to_string(p).unwrap_or_default()
+}
+
+pub fn voice_name(v: Voice) -> &'static str {
+    match v {
+        Voice::Network => "network",
+        Voice::Phone => "phone",
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactRow {
+    pub id: i64,
+    pub session_id: i64,
+    pub event_uid: Option<String>,
+    pub at_ms: i64,
+    pub recorded_ms: i64,
+    pub body: String,
+}
+
+impl TryFrom<FactRow> for StoredFact {
+    type Error = StoreError;
+
+    fn try_from(r: FactRow) -> Result<Self, StoreError> {
+        let fact: Fact =
+            serde_json::from_str(&r.body).map_err(|e| corrupt(format!("fact {}: {e}", r.id)))?;
+        Ok(StoredFact {
+            id: r.id,
+            session_id: r.session_id,
+            event_uid: r.event_uid,
+            at_ms: r.at_ms,
+            recorded_ms: r.recorded_ms,
+            fact,
+        })
+    }
+}
+
+/// A fact ready to insert.
+#[derive(Debug, Clone)]
+pub struct FactInsert {
+    pub session_id: i64,
+    pub event_uid: Option<String>,
+    pub kind: &'static str,
+    pub participant_id: Option<String>,
+    pub at_ms: i64,
+    pub body: String,
+}
+
+impl FactInsert {
+    pub fn new(session_id: i64, event_uid: Option<String>, at_ms: i64, fact: &Fact) -> Self {
+        FactInsert {
+            session_id,
+            event_uid,
+            kind: fact.kind(),
+            participant_id: fact.participant_id().map(str::to_owned),
+            at_ms,
+            // A Fact is plain data: serialising it cannot fail.
+            body: serde_json::to_string(fact).unwrap_or_default(),
+        }
+    }
+}
+
+/// Writes the functions that record facts, for `impl_sql_store!`. Expanded inside its scope.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! sql_sessions {
+    ($store:ty, $db:ty) => {
+        use $crate::sql::sessions::{
+            self as ss, FactInsert, ParticipantRow, SessionRow, voice_name,
+        };
+        use $crate::sql::private::huiyi_domain::session::{EndReason, Placement, newer};
+        use $crate::sql::private::huiyi_domain::{Fact, TempConferenceId};
+        use $crate::{FactBatch, FactOutcome, NewFact};
+        use std::collections::{BTreeMap, HashSet};
+
+        /// Facts per multi-row insert: 7 binds each, well under SQLite's 32766.
+        const FACTS_PER_STATEMENT: usize = 500;
+
+        /// The meeting's latest session, locked for this transaction where the backend needs it.
+        async fn latest_session(
+            conn: &mut Conn,
+            lock: &str,
+            event_id: i64,
+            occurrence: i64,
+        ) -> Result<Option<SessionRow>, TxError> {
+            let sql = format!("{}{lock}", ss::LATEST_SESSION);
+            Ok(sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql))
+                .bind(event_id)
+                .bind(occurrence)
+                .fetch_optional(&mut *conn)
+                .await?)
+        }
+
+        async fn open_session(conn: &mut Conn, f: &NewFact) -> Result<SessionRow, TxError> {
+            Ok(sqlx::query_as::<_, SessionRow>(ss::INSERT_SESSION)
+                .bind(TempConferenceId::generate().as_str().to_owned())
+                .bind(f.customer)
+                .bind(f.event_id)
+                .bind(f.occurrence)
+                .bind(f.at_ms)
+                .fetch_one(&mut *conn)
+                .await?)
+        }
+
+        async fn save_session(conn: &mut Conn, s: &SessionRow) -> Result<(), TxError> {
+            sqlx::query(ss::SAVE_SESSION)
+                .bind(s.id)
+                .bind(s.closed_ms)
+                .bind(s.end_reason.clone())
+                .bind(s.locked)
+                .bind(s.lock_ms)
+                .bind(s.attendees)
+                .bind(s.empty_since_ms)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        async fn participant(
+            conn: &mut Conn,
+            session: i64,
+            id: &str,
+        ) -> Result<ParticipantRow, TxError> {
+            let row: Option<ParticipantRow> = sqlx::query_as(ss::PARTICIPANT)
+                .bind(session)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            Ok(row.unwrap_or_else(|| ParticipantRow::unknown(id)))
+        }
+
+        async fn save_participant(
+            conn: &mut Conn,
+            session: &SessionRow,
+            p: &ParticipantRow,
+        ) -> Result<(), TxError> {
+            let present = session.is_open() && p.presence().present();
+            sqlx::query(ss::UPSERT_PARTICIPANT)
+                .bind(session.id)
+                .bind(p.participant_id.as_str())
+                .bind(p.joined_ms)
+                .bind(p.left_ms)
+                .bind(i64::from(present))
+                .bind(p.voice.as_str())
+                .bind(p.voice_ms)
+                .bind(p.hand_up)
+                .bind(p.hand_ms)
+                .bind(p.info.as_str())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        /// Applies one fact to its session's live state. Returns whether the session row
+        /// changed.
+        async fn apply_fact(
+            conn: &mut Conn,
+            s: &mut SessionRow,
+            f: &NewFact,
+        ) -> Result<bool, TxError> {
+            let at = f.at_ms;
+            let open = s.is_open();
+            let mut changed = false;
+            match &f.fact {
+                Fact::ParticipantJoined { participant: who } => {
+                    let mut p = participant(conn, s.id, &who.id).await?;
+                    let was = p.presence().present();
+                    let mut presence = p.presence();
+                    presence.join(at);
+                    p.joined_ms = presence.joined_ms;
+                    if newer(p.voice_ms, at) {
+                        p.voice = voice_name(who.voice).to_owned();
+                        p.voice_ms = Some(at);
+                    }
+                    p.info = ss::participant_info(who);
+                    if open && !was && presence.present() {
+                        s.attendees += 1;
+                        s.empty_since_ms = None;
+                        changed = true;
+                    }
+                    save_participant(conn, s, &p).await?;
+                }
+                Fact::ParticipantLeft { participant_id } => {
+                    let mut p = participant(conn, s.id, participant_id).await?;
+                    let was = p.presence().present();
+                    let mut presence = p.presence();
+                    presence.leave(at);
+                    p.left_ms = presence.left_ms;
+                    save_participant(conn, s, &p).await?;
+                    let emptied = open && was && !presence.present();
+                    if emptied {
+                        s.attendees = (s.attendees - 1).max(0);
+                        changed = true;
+                    }
+                    // Empty now (or still, after a leave that came before its join): it has
+                    // been empty since the last leave that happened, which need not be the one
+                    // that arrived last.
+                    if open && s.attendees == 0 && (emptied || s.empty_since_ms.is_none()) {
+                        let last: Option<i64> = sqlx::query_scalar(ss::LAST_LEAVE)
+                            .bind(s.id)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        s.empty_since_ms = Some(last.unwrap_or(at).max(at).max(s.opened_ms));
+                        changed = true;
+                    }
+                }
+                Fact::VoiceSwitched {
+                    participant_id,
+                    voice,
+                    ..
+                } => {
+                    let mut p = participant(conn, s.id, participant_id).await?;
+                    if newer(p.voice_ms, at) {
+                        p.voice = voice_name(*voice).to_owned();
+                        p.voice_ms = Some(at);
+                        save_participant(conn, s, &p).await?;
+                    }
+                }
+                Fact::HandRaised { participant_id } | Fact::HandLowered { participant_id } => {
+                    let mut p = participant(conn, s.id, participant_id).await?;
+                    if newer(p.hand_ms, at) {
+                        p.hand_up = i64::from(matches!(f.fact, Fact::HandRaised { .. }));
+                        p.hand_ms = Some(at);
+                        save_participant(conn, s, &p).await?;
+                    }
+                }
+                Fact::RoomLocked | Fact::RoomUnlocked if open && newer(s.lock_ms, at) => {
+                    s.locked = i64::from(matches!(f.fact, Fact::RoomLocked));
+                    s.lock_ms = Some(at);
+                    changed = true;
+                }
+                Fact::SessionEnded { reason } if open => {
+                    let end = at.max(s.opened_ms);
+                    s.closed_ms = Some(end);
+                    s.end_reason = Some(
+                        match reason {
+                            EndReason::Host => "host",
+                            EndReason::Grace => "grace",
+                        }
+                        .to_owned(),
+                    );
+                    s.attendees = 0;
+                    s.empty_since_ms = None;
+                    sqlx::query(ss::EVERYONE_LEAVES)
+                        .bind(s.id)
+                        .bind(end)
+                        .execute(&mut *conn)
+                        .await?;
+                    changed = true;
+                }
+                _ => {}
+            }
+            Ok(changed)
+        }
+
+        /// Which of these producer event ids are stored already.
+        async fn stored_uids(
+            conn: &mut Conn,
+            uids: &[&str],
+        ) -> Result<HashSet<String>, TxError> {
+            let mut found = HashSet::new();
+            for chunk in uids.chunks(FACTS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(ss::STORED_UIDS_HEAD);
+                let mut list = qb.separated(", ");
+                for uid in chunk {
+                    list.push_bind(uid.to_string());
+                }
+                qb.push(")");
+                let rows: Vec<(String,)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+                found.extend(rows.into_iter().map(|(u,)| u));
+            }
+            Ok(found)
+        }
+
+        async fn insert_facts(
+            conn: &mut Conn,
+            rows: &[FactInsert],
+            recorded_ms: i64,
+        ) -> Result<(), TxError> {
+            for chunk in rows.chunks(FACTS_PER_STATEMENT) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(ss::INSERT_FACTS_HEAD);
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.session_id)
+                        .push_bind(r.event_uid.clone())
+                        .push_bind(r.kind)
+                        .push_bind(r.participant_id.clone())
+                        .push_bind(r.at_ms)
+                        .push_bind(recorded_ms)
+                        .push_bind(r.body.clone());
+                });
+                qb.build().execute(&mut *conn).await?;
+            }
+            Ok(())
+        }
+
+        /// Records one batch inside the caller's transaction.
+        async fn record_batch(
+            conn: &mut Conn,
+            lock: &str,
+            batch: &FactBatch,
+        ) -> Result<FactOutcome, TxError> {
+            let mut outcome = FactOutcome::default();
+            let mut seen: HashSet<&str> = HashSet::new();
+            let mut fresh: Vec<&NewFact> = Vec::with_capacity(batch.facts.len());
+            for f in &batch.facts {
+                if seen.insert(f.event_uid.as_str()) {
+                    fresh.push(f);
+                } else {
+                    outcome.duplicates += 1;
+                }
+            }
+            let uids: Vec<&str> = fresh.iter().map(|f| f.event_uid.as_str()).collect();
+            let stored = stored_uids(conn, &uids).await?;
+            let before = fresh.len();
+            fresh.retain(|f| !stored.contains(&f.event_uid));
+            outcome.duplicates += (before - fresh.len()) as u64;
+
+            // Meeting by meeting in a fixed order; within a meeting, in the order things
+            // happened (the sort is stable, so equal times keep the batch's order).
+            let mut meetings: BTreeMap<(i64, i64), Vec<&NewFact>> = BTreeMap::new();
+            for f in fresh {
+                meetings
+                    .entry((f.event_id, f.occurrence))
+                    .or_default()
+                    .push(f);
+            }
+            let now_secs = batch.now_ms.div_euclid(1000);
+            let mut inserts: Vec<FactInsert> = Vec::new();
+            for ((event_id, occurrence), mut facts) in meetings {
+                facts.sort_by_key(|f| f.at_ms);
+                let mut current = latest_session(conn, lock, event_id, occurrence).await?;
+                let mut dirty = false;
+                for f in facts {
+                    let state = current.as_ref().map(SessionRow::state).transpose()?;
+                    match f.fact.placement(state.as_ref(), f.at_ms) {
+                        Placement::Open | Placement::Latest => {}
+                        Placement::New => {
+                            if !f.meeting.may_open(now_secs) {
+                                return Err(TxError::Store(StoreError::NotJoinable(format!(
+                                    "event {:?}: joining is closed for this meeting (it may be \
+                                     joined from advanceHours before its start until 12 hours \
+                                     after its booked end, unless cancelled)",
+                                    f.event_uid
+                                ))));
+                            }
+                            if let Some(old) = current.take().filter(|_| dirty) {
+                                save_session(conn, &old).await?;
+                            }
+                            current = Some(open_session(conn, f).await?);
+                            dirty = false;
+                        }
+                        Placement::Nowhere => {
+                            return Err(TxError::Store(StoreError::NoSession(format!(
+                                "event {:?}: {} needs a session, and this meeting has never \
+                                 had one",
+                                f.event_uid,
+                                f.fact.kind()
+                            ))));
+                        }
+                    }
+                    let Some(s) = current.as_mut() else {
+                        return Err(TxError::Store(StoreError::Database(
+                            "a placed fact has no session".into(),
+                        )));
+                    };
+                    dirty |= apply_fact(conn, s, f).await?;
+                    inserts.push(FactInsert::new(
+                        s.id,
+                        Some(f.event_uid.clone()),
+                        f.at_ms,
+                        &f.fact,
+                    ));
+                    outcome.accepted += 1;
+                }
+                if let Some(s) = current {
+                    if dirty {
+                        save_session(conn, &s).await?;
+                    }
+                    outcome.sessions.push(s.state()?);
+                }
+            }
+            insert_facts(conn, &inserts, batch.now_ms).await?;
+            Ok(outcome)
+        }
+
+        /// One transaction per attempt; a collision (two replicas opening a session, a replay
+        /// racing its original, a deadlock) throws the attempt away and starts over.
+        async fn record_alone(store: &$store, batch: &FactBatch) -> StoreResult<FactOutcome> {
+            for attempt in 1..=$crate::sql::ATTEMPTS {
+                let mut tx = store.begin_write().await.map_err(db_error)?;
+                match record_batch(&mut tx, store.lock_rows(), batch).await {
+                    Ok(outcome) => match tx.commit().await {
+                        Ok(()) => return Ok(outcome),
+                        Err(e) => match TxError::from(e) {
+                            TxError::Collision => continue,
+                            TxError::Store(e) => return Err(e),
+                        },
+                    },
+                    Err(TxError::Collision) => {
+                        $crate::sql::private::tracing::debug!(
+                            attempt,
+                            "conflict while recording facts; retrying"
+                        );
+                        tx.rollback().await.map_err(db_error)?;
+                    }
+                    Err(TxError::Store(e)) => return Err(e),
+                }
+            }
+            Err(StoreError::Exhausted)
+        }
+
+        /// Many batches in one transaction, each in a savepoint of its own, so one batch's
+        /// failure rolls back that batch alone.
+        async fn record_together(
+            store: &$store,
+            batches: Vec<FactBatch>,
+        ) -> Vec<StoreResult<FactOutcome>> {
+            let together = async {
+                let mut tx = store.begin_write().await.map_err(db_error)?;
+                let mut results = Vec::with_capacity(batches.len());
+                for batch in &batches {
+                    let mut result = Err(StoreError::Exhausted);
+                    for _ in 1..=$crate::sql::ATTEMPTS {
+                        let mut sp = sqlx::Acquire::begin(&mut tx).await.map_err(db_error)?;
+                        match record_batch(&mut sp, store.lock_rows(), batch).await {
+                            Ok(outcome) => {
+                                sp.commit().await.map_err(db_error)?;
+                                result = Ok(outcome);
+                                break;
+                            }
+                            Err(TxError::Collision) => {
+                                sp.rollback().await.map_err(db_error)?;
+                            }
+                            Err(TxError::Store(e)) => {
+                                sp.rollback().await.map_err(db_error)?;
+                                result = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    results.push(result);
+                }
+                tx.commit().await.map_err(db_error)?;
+                Ok::<_, StoreError>(results)
+            };
+            match together.await {
+                Ok(results) => results,
+                Err(e) => batches
+                    .iter()
+                    .map(|_| Err(StoreError::Database(e.to_string())))
+                    .collect(),
+            }
+        }
+
+        /// Closes idle sessions and records why, in one transaction.
+        async fn close_idle(
+            store: &$store,
+            empty_before_ms: i64,
+            now_ms: i64,
+        ) -> StoreResult<Vec<$crate::sql::private::huiyi_domain::SessionState>> {
+            let claim = if store.lock_rows().is_empty() {
+                ""
+            } else {
+                " FOR UPDATE SKIP LOCKED"
+            };
+            let sql = format!("{}{claim}", ss::IDLE_SESSIONS);
+            let mut tx = store.begin_write().await.map_err(db_error)?;
+            let due: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(empty_before_ms)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            let mut closed = Vec::with_capacity(due.len());
+            let mut inserts = Vec::with_capacity(due.len());
+            for mut s in due {
+                let done = sqlx::query(ss::CLOSE_IDLE_SESSION)
+                    .bind(s.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                if done.rows_affected() == 0 {
+                    continue;
+                }
+                let end = s.empty_since_ms.unwrap_or(now_ms);
+                s.closed_ms = Some(end);
+                s.attendees = 0;
+                let fact = Fact::SessionEnded {
+                    reason: EndReason::Grace,
+                };
+                inserts.push(FactInsert::new(s.id, None, end, &fact));
+                closed.push(s.state()?);
+            }
+            insert_facts(&mut tx, &inserts, now_ms)
+                .await
+                .map_err(|e| match e {
+                    TxError::Store(e) => e,
+                    TxError::Collision => StoreError::Conflict,
+                })?;
+            tx.commit().await.map_err(db_error)?;
+            Ok(closed)
+        }
+    };
+}
+
+pub fn participant_states(rows: Vec<ParticipantRow>) -> Result<Vec<ParticipantState>, StoreError> {
+    rows.iter().map(ParticipantRow::state).collect()
+}
