@@ -475,3 +475,89 @@ fn property_no_request_body_causes_a_500() {
         .unwrap();
     drop(app);
 }
+
+const EVENT_KEYS: [&str; 16] = [
+    "eventId",
+    "type",
+    "at",
+    "conferenceId",
+    "pcode",
+    "occurrenceStart",
+    "participant",
+    "participantId",
+    "voice",
+    "rollCallId",
+    "video",
+    "viewer",
+    "viewerId",
+    "recording",
+    "reason",
+    "address",
+];
+
+const EVENT_TYPES: [&str; 6] = [
+    "participant.joined",
+    "participant.left",
+    "session.ended",
+    "recording.produced",
+    "room.locked",
+    "bogus",
+];
+
+/// Correctly signed random batches, built from the real keys with values of every type: every
+/// answer is a documented code, never 50500 nor another HTTP 5xx.
+#[test]
+fn property_no_media_batch_causes_a_500() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = rt.block_on(spawn_app());
+    let cid = rt.block_on(app.book(KEY_A, HOST_A, 1))["conferenceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let documented: Vec<i64> = huiyi_wire::Code::ALL.iter().map(|c| c.number()).collect();
+    let cases = if backend() == "postgres" { 64 } else { 128 };
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    });
+    let event = (
+        prop::sample::select(EVENT_TYPES.to_vec()),
+        any::<bool>(),
+        prop::collection::vec((prop::sample::select(EVENT_KEYS.to_vec()), arb_json()), 0..5),
+    );
+    let strategy = prop::collection::vec(event, 0..4);
+    let n = std::sync::atomic::AtomicU64::new(0);
+    runner
+        .run(&strategy, |events| {
+            let list: Vec<Value> = events
+                .into_iter()
+                .map(|(kind, real_meeting, fields)| {
+                    let id = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let mut e = json!({"eventId": format!("prop-{id}"), "type": kind});
+                    if real_meeting {
+                        e["conferenceId"] = json!(cid);
+                    }
+                    for (k, v) in fields {
+                        e[k] = v;
+                    }
+                    e
+                })
+                .collect();
+            let (http, v) = rt.block_on(app.media(&json!({ "events": list })));
+            let status = v["status"].as_i64().unwrap();
+            prop_assert!(
+                status == 0 || documented.contains(&status),
+                "undocumented status {}",
+                status
+            );
+            prop_assert_ne!(status, 50500, "internal error: {}", v);
+            prop_assert!(http < 500, "HTTP {} for {}", http, v);
+            Ok(())
+        })
+        .unwrap();
+    drop(app);
+}
