@@ -11,11 +11,13 @@
 mod bookings;
 mod listings;
 mod series;
+mod sessions;
 mod tenants;
 
 pub use bookings::*;
 pub use listings::*;
 pub use series::*;
+pub use sessions::*;
 pub use tenants::*;
 
 use crate::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store};
@@ -48,6 +50,9 @@ macro_rules! conformance_tests {
             series_are_listed_by_any_window_their_span_overlaps,
             shortening_a_series_moves_its_span_end,
             customer_bookings_page_through_singles_and_series_once,
+            facts_open_a_session_and_keep_live_counts,
+            a_refused_batch_stores_nothing,
+            an_idle_session_is_closed_once_by_racing_closers,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {

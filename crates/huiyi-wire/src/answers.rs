@@ -11,9 +11,11 @@
 //! the vendor's only observed value (room items: `isGnet` 1, `allowExternal` 1,
 //! `confNodeType` 1, `joinUrlType` 1, `appSource` "meeting", `calType` "E").
 
+mod joining;
 mod room;
 mod v1;
 
+pub use joining::{JoinNoSecretAnswer, LaunchClientAnswer, join_no_secret, launch_client};
 pub use room::{
     CalExtraInfo, RoomAccessNumber, RoomAccessNumbers, RoomAttendee, RoomItem, RoomItemEra,
     RoomReservAnswer, encode_title, room_item, room_reserv,
