@@ -24,6 +24,9 @@ pub enum Command {
     /// Listing a host's month with weekly series stored, against as many single meetings
     /// (SQLite).
     Series(SeriesArgs),
+    /// Media event ingestion (signed batches of 50 on POST /media/v1/events) and getConfStatus
+    /// on a meeting with 500 live participants against an empty one.
+    Events(EventsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -118,22 +121,74 @@ pub struct SeriesArgs {
     pub server_bin: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The bench always starts its own server (with a fresh media secret, \
+passed in HUIYI_MEDIA_SECRET), books the meetings through the API to start within the next half \
+hour, and measures in turn: healthz (the baseline), events (each worker posting signed batches \
+of 50 joins, hands raised and lowered, and leaves over --meetings meetings), status_live_500 \
+and status_empty (getConfStatus on a meeting with 500 present participants, and on one without \
+a session). The last line of stdout is BENCH {json}; see bench/README.md."
+)]
+pub struct EventsArgs {
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// Database for the started server (`sqlite:///abs/path.db` or `postgres://…`)
+    /// [default: a SQLite file in a temporary directory]. The bench imports its fixture into it.
+    #[arg(long)]
+    pub database: Option<String>,
+
+    /// Concurrent workers, each looping request → response.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How long each scenario is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// Meetings booked for the ingestion load to spread its participants over (besides the
+    /// two getConfStatus meetings).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub meetings: u32,
+
+    /// Backend name written into the BENCH line [default: from the database URL].
+    #[arg(long)]
+    pub backend: Option<String>,
+}
+
+impl EventsArgs {
+    /// The backend label for the BENCH line.
+    pub fn backend_label(&self) -> String {
+        backend_label(self.backend.as_deref(), false, self.database.as_deref())
+    }
+}
+
 impl RunArgs {
     /// The backend label for the BENCH line.
     pub fn backend_label(&self) -> String {
-        if let Some(b) = &self.backend {
-            return b.clone();
-        }
-        match (&self.url, &self.database) {
-            (Some(_), _) => "unknown".to_owned(),
-            (None, Some(db)) => backend_of(db).to_owned(),
-            (None, None) => "sqlite".to_owned(),
-        }
+        backend_label(
+            self.backend.as_deref(),
+            self.url.is_some(),
+            self.database.as_deref(),
+        )
     }
 
     /// Bookings to seed: never fewer than workers, so each edit worker owns its own bookings.
     pub fn seed_count(&self) -> usize {
         self.seed_bookings.max(self.concurrency) as usize
+    }
+}
+
+/// The backend label: as given; else `unknown` against a running server; else from the
+/// database URL; else `sqlite` (the bench's own temporary file).
+fn backend_label(given: Option<&str>, url: bool, database: Option<&str>) -> String {
+    match (given, url, database) {
+        (Some(b), _, _) => b.to_owned(),
+        (None, true, _) => "unknown".to_owned(),
+        (None, false, Some(db)) => backend_of(db).to_owned(),
+        (None, false, None) => "sqlite".to_owned(),
     }
 }
 
@@ -306,6 +361,35 @@ mod tests {
         assert!(parse(&["series", "--series", "0"]).is_err());
         assert!(parse(&["series", "--seconds", "0"]).is_err());
         assert!(parse(&["series", "--url", "http://127.0.0.1:1"]).is_err());
+    }
+
+    #[test]
+    fn events_defaults_and_bounds() {
+        let Command::Events(e) = parse(&["events"]).unwrap().command else {
+            panic!("expected events");
+        };
+        assert_eq!((e.concurrency, e.seconds, e.meetings), (32, 10, 200));
+        assert!(e.server_bin.is_none() && e.database.is_none());
+        assert_eq!(e.backend_label(), "sqlite");
+        let Command::Events(e) = parse(&[
+            "events",
+            "--database",
+            "postgres://u@127.0.0.1/db",
+            "--seconds",
+            "5",
+            "--meetings",
+            "20",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("expected events");
+        };
+        assert_eq!((e.seconds, e.meetings), (5, 20));
+        assert_eq!(e.backend_label(), "postgres");
+        assert!(parse(&["events", "--meetings", "0"]).is_err());
+        assert!(parse(&["events", "--seconds", "0"]).is_err());
+        assert!(parse(&["events", "--url", "http://127.0.0.1:1"]).is_err());
     }
 
     #[test]

@@ -233,13 +233,26 @@ pub async fn send<R: serde::de::DeserializeOwned>(
     target: &Target,
     call: &Call,
 ) -> Result<Option<R>, String> {
-    let request = match call {
-        Call::Get(path) => client.get(format!("{}{path}", target.base)),
-        Call::Post(path, body) => client
-            .post(format!("{}{path}", target.base))
-            .header("token", &target.key)
-            .json(body),
+    let (request, envelope) = match call {
+        Call::Get(path) => (client.get(format!("{}{path}", target.base)), false),
+        Call::Post(path, body) => (
+            client
+                .post(format!("{}{path}", target.base))
+                .header("token", &target.key)
+                .json(body),
+            true,
+        ),
     };
+    answer(request, envelope).await
+}
+
+/// Sends a built request. Success is HTTP 200 and, when `envelope`, an answer that is the JSON
+/// envelope with `status` 0; the answer is then the envelope's `result` read as `R` (`None`
+/// without an envelope or a `result`).
+pub async fn answer<R: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    envelope: bool,
+) -> Result<Option<R>, String> {
     let response = request
         .send()
         .await
@@ -255,7 +268,7 @@ pub async fn send<R: serde::de::DeserializeOwned>(
             String::from_utf8_lossy(&body[..body.len().min(200)])
         ));
     }
-    if matches!(call, Call::Get(_)) {
+    if !envelope {
         return Ok(None);
     }
     let envelope: Envelope<R> = serde_json::from_slice(&body)
@@ -275,19 +288,48 @@ pub async fn measure(
     seconds: u64,
 ) -> Result<(Recorder, Duration)> {
     let client = http_client(workers, REQUEST_TIMEOUT)?;
+    drive(workers, seconds, |worker| {
+        let (plan, client) = (Arc::clone(plan), client.clone());
+        move |iteration| {
+            let call = plan.call(scenario, worker, workers, iteration);
+            let (plan, client) = (Arc::clone(&plan), client.clone());
+            async move {
+                send::<serde::de::IgnoredAny>(&client, &plan.target, &call)
+                    .await
+                    .map(drop)
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `workers` concurrent loops until `seconds` have passed; answers the merged record and
+/// the time from start until the last worker finished. `worker(w)` makes worker `w`'s step:
+/// called with the iteration number (0, 1, …), it prepares one request and answers the future
+/// that sends it, which the loop times (preparing is not timed) and records. Workers stop at a
+/// shared deadline; a request still in flight then is finished and counted.
+pub async fn drive<S, F>(
+    workers: usize,
+    seconds: u64,
+    mut worker: impl FnMut(usize) -> S,
+) -> Result<(Recorder, Duration)>
+where
+    S: FnMut(u64) -> F + Send + 'static,
+    F: Future<Output = Result<(), String>> + Send,
+{
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut set = JoinSet::new();
-    for worker in 0..workers {
-        let (plan, client) = (Arc::clone(plan), client.clone());
+    for w in 0..workers {
+        let mut step = worker(w);
         set.spawn(async move {
             let mut rec = Recorder::default();
             let mut iteration = 0u64;
             while Instant::now() < deadline {
-                let call = plan.call(scenario, worker, workers, iteration);
+                let request = step(iteration);
                 let sent = Instant::now();
-                match send::<serde::de::IgnoredAny>(&client, &plan.target, &call).await {
-                    Ok(_) => rec.ok(sent.elapsed()),
+                match request.await {
+                    Ok(()) => rec.ok(sent.elapsed()),
                     Err(e) => rec.error(|| e),
                 }
                 iteration += 1;
@@ -300,6 +342,14 @@ pub async fn measure(
         total.merge(done.context("a worker panicked")?);
     }
     Ok((total, started.elapsed()))
+}
+
+/// The figures of one measured scenario; its error count and first error go to stderr.
+pub fn figures(name: &str, rec: &Recorder, elapsed: Duration) -> Figures {
+    if let Some(e) = &rec.first_error {
+        eprintln!("huiyi-bench: {name}: {} errors; first: {e}", rec.errors);
+    }
+    Figures::new(name, rec, elapsed)
 }
 
 /// Measures `scenarios` in turn, as [`measure`] does, and answers their figures with ratios set
@@ -316,14 +366,7 @@ pub async fn measure_all(
     for &scenario in scenarios {
         eprintln!("huiyi-bench: {label}{} for {seconds} s", scenario.name());
         let (rec, elapsed) = measure(plan, scenario, workers, seconds).await?;
-        if let Some(e) = &rec.first_error {
-            eprintln!(
-                "huiyi-bench: {}: {} errors; first: {e}",
-                scenario.name(),
-                rec.errors
-            );
-        }
-        figures.push(Figures::new(scenario.name(), &rec, elapsed));
+        figures.push(self::figures(scenario.name(), &rec, elapsed));
     }
     set_ratios(&mut figures, Scenario::BASELINE.name());
     Ok(figures)
@@ -357,6 +400,16 @@ struct Booked {
 /// Books `count` meetings for the target's host with `workers` concurrent loops and answers
 /// their conference ids in booking order. Fails only if none could be booked.
 pub async fn seed(target: &Target, count: usize, workers: usize, now: i64) -> Result<Vec<String>> {
+    seed_at(target, count, workers, move |i| seed_start(now, i, count)).await
+}
+
+/// As [`seed`], the `i`-th meeting starting at `start(i)` (unix seconds).
+pub async fn seed_at(
+    target: &Target,
+    count: usize,
+    workers: usize,
+    start: impl Fn(usize) -> i64 + Copy + Send + 'static,
+) -> Result<Vec<String>> {
     let client = http_client(workers, REQUEST_TIMEOUT)?;
     let zone = Zone::default();
     let next = Arc::new(AtomicUsize::new(0));
@@ -375,7 +428,7 @@ pub async fn seed(target: &Target, count: usize, workers: usize, now: i64) -> Re
                 let call = book_call(
                     target.user_id,
                     &format!("bench seed {i}"),
-                    &zone.format(seed_start(now, i, count)),
+                    &zone.format(start(i)),
                 );
                 match send::<Booked>(&client, &target, &call).await {
                     Ok(Some(Booked {

@@ -1,10 +1,12 @@
 //! `huiyi-bench`: load benchmark of the huiyi server. `run` measures each scenario against one
 //! server; `scale` measures how listing latency grows with the number of stored bookings;
-//! `series` what stored recurring meetings cost a listing. All traffic goes to loopback. See
-//! bench/README.md.
+//! `series` what stored recurring meetings cost a listing; `events` media event ingestion and
+//! getConfStatus on a live meeting. All traffic goes to loopback. See bench/README.md.
 
 mod cli;
+mod events;
 mod load;
+mod media;
 mod preload;
 mod report;
 mod scale;
@@ -17,7 +19,6 @@ use clap::Parser;
 use cli::{Cli, Command, RunArgs};
 use load::{Plan, Scenario, Target};
 use report::{RunReport, bench_line, table};
-use server::{HOST_USER_ID, Server};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ async fn main() -> ExitCode {
             Command::Run(args) => run(args).await,
             Command::Scale(args) => scale::scale(args).await,
             Command::Series(args) => series::series(args).await,
+            Command::Events(args) => events::events(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.
@@ -65,49 +67,6 @@ async fn stop_signal() -> &'static str {
     }
 }
 
-/// A server of our own with its temporary directory; the server is stopped before the
-/// directory is removed (fields drop in order).
-struct Owned {
-    _server: Server,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_own_server(args: &RunArgs) -> Result<(Owned, Target)> {
-    let bin = server::server_bin(args.server_bin.as_deref())?;
-    let dir = tempfile::Builder::new()
-        .prefix("huiyi-bench-")
-        .tempdir()
-        .context("cannot create a temporary directory")?;
-    let database = match &args.database {
-        Some(db) => db.clone(),
-        None => {
-            // Created empty so that neither the import nor the server depends on the driver
-            // creating missing files.
-            let db = dir.path().join("bench.db");
-            std::fs::File::create(&db)
-                .with_context(|| format!("cannot create {}", db.display()))?;
-            server::sqlite_url(&db)
-        }
-    };
-    let key = server::random_key();
-    let fixture = dir.path().join("fixture.json");
-    std::fs::write(&fixture, serde_json::to_vec_pretty(&server::fixture(&key))?)?;
-    server::admin_import(&bin, &fixture, &database)?;
-    let server = Server::start(&bin, &database, &dir.path().join("server.log")).await?;
-    let target = Target {
-        base: server.url.clone(),
-        key,
-        user_id: HOST_USER_ID,
-    };
-    Ok((
-        Owned {
-            _server: server,
-            _dir: dir,
-        },
-        target,
-    ))
-}
-
 async fn run(args: RunArgs) -> Result<()> {
     let (owned, target) = match &args.url {
         Some(url) => {
@@ -119,7 +78,9 @@ async fn run(args: RunArgs) -> Result<()> {
             (None, target)
         }
         None => {
-            let (owned, target) = start_own_server(&args).await?;
+            let (owned, target) =
+                server::start_own(args.server_bin.as_deref(), args.database.as_deref(), &[])
+                    .await?;
             (Some(owned), target)
         }
     };

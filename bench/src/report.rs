@@ -70,6 +70,37 @@ pub struct DatabaseFigures {
     pub scenarios: Vec<Figures>,
 }
 
+/// What `huiyi-bench events` reports.
+#[derive(Debug, Serialize)]
+pub struct EventsReport {
+    pub mode: &'static str,
+    pub backend: String,
+    pub concurrency: u32,
+    pub seconds: u64,
+    /// Meetings the ingestion load is spread over.
+    pub meetings: u32,
+    /// Events per measured batch.
+    pub batch_events: usize,
+    /// `healthz` (the baseline), `events` (one request is one batch: `rps` is batches/s,
+    /// latencies are per batch), `status_live_500`, `status_empty`.
+    pub scenarios: Vec<Figures>,
+    /// `events`' successful batches/s × `batch_events`.
+    pub events_per_sec: f64,
+    /// `events_per_sec` divided by `healthz`'s req/s.
+    pub events_per_sec_ratio: Option<f64>,
+    /// Events the server stored during `events`, and ignored as already seen (0 unless the
+    /// bench repeats an id).
+    pub accepted: u64,
+    pub duplicates: u64,
+    /// `attendees` of the live meeting's session after its 500 joins, as the last batch's
+    /// answer and getConfStatus both said.
+    pub live_attendees: i64,
+    /// `status_live_500`'s p50 divided by `status_empty`'s.
+    pub live_vs_empty_p50: Option<f64>,
+    /// `status_empty`'s req/s divided by `status_live_500`'s.
+    pub live_vs_empty_rps: Option<f64>,
+}
+
 /// The figures of the scenario called `name`.
 pub fn scenario<'a>(figures: &'a [Figures], name: &str) -> Option<&'a Figures> {
     figures.iter().find(|f| f.name == name)
@@ -241,6 +272,33 @@ mod tests {
             line.ends_with(r#""series_vs_single_p50":1.5,"series_vs_single_rps":0.8}"#),
             "{line}"
         );
+        assert_eq!(line.lines().count(), 1);
+    }
+
+    #[test]
+    fn events_line() {
+        let r = EventsReport {
+            mode: "events",
+            backend: "sqlite".into(),
+            concurrency: 32,
+            seconds: 5,
+            meetings: 200,
+            batch_events: 50,
+            scenarios: vec![
+                fig("healthz", 40000.0, 0.5, Some(1.0)),
+                fig("events", 150.0, 20.0, Some(0.004)),
+            ],
+            events_per_sec: 7500.0,
+            events_per_sec_ratio: Some(0.188),
+            accepted: 37500,
+            duplicates: 0,
+            live_attendees: 500,
+            live_vs_empty_p50: Some(1.2),
+            live_vs_empty_rps: None,
+        };
+        let line = bench_line(&r);
+        assert!(line.starts_with(r#"BENCH {"mode":"events","backend":"sqlite","concurrency":32,"seconds":5,"meetings":200,"batch_events":50,"scenarios":[{"name":"healthz""#), "{line}");
+        assert!(line.ends_with(r#""events_per_sec":7500.0,"events_per_sec_ratio":0.188,"accepted":37500,"duplicates":0,"live_attendees":500,"live_vs_empty_p50":1.2,"live_vs_empty_rps":null}"#), "{line}");
         assert_eq!(line.lines().count(), 1);
     }
 

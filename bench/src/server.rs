@@ -1,5 +1,6 @@
 //! Starting and stopping a `huiyi` server of our own, with the bench's fixture imported.
 
+use crate::load::Target;
 use anyhow::{Context, Result, bail};
 use std::fs::File;
 use std::io::Read;
@@ -77,6 +78,57 @@ pub fn admin_import(bin: &Path, file: &Path, database: &str) -> Result<()> {
     Ok(())
 }
 
+/// A server of our own with its temporary directory; the server is stopped before the
+/// directory is removed (fields drop in order).
+pub struct Owned {
+    _server: Server,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a server of our own, as `run` and `events` do: a temporary directory, the fixture
+/// (with a fresh key) imported into `database` (default: a new SQLite file in that directory),
+/// then `huiyi serve` with `env` added to its environment. Answers the server, to keep alive
+/// while measuring, and where to send load.
+pub async fn start_own(
+    server_bin: Option<&Path>,
+    database: Option<&str>,
+    env: &[(&str, &str)],
+) -> Result<(Owned, Target)> {
+    let bin = self::server_bin(server_bin)?;
+    let dir = tempfile::Builder::new()
+        .prefix("huiyi-bench-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let database = match database {
+        Some(db) => db.to_owned(),
+        None => {
+            // Created empty so that neither the import nor the server depends on the driver
+            // creating missing files.
+            let db = dir.path().join("bench.db");
+            File::create(&db).with_context(|| format!("cannot create {}", db.display()))?;
+            sqlite_url(&db)
+        }
+    };
+    let key = random_key();
+    let fixture = dir.path().join("fixture.json");
+    std::fs::write(&fixture, serde_json::to_vec_pretty(&self::fixture(&key))?)?;
+    admin_import(&bin, &fixture, &database)?;
+    let log = dir.path().join("server.log");
+    let server = Server::start_with_env(&bin, &database, &log, env).await?;
+    let target = Target {
+        base: server.url.clone(),
+        key,
+        user_id: HOST_USER_ID,
+    };
+    Ok((
+        Owned {
+            _server: server,
+            _dir: dir,
+        },
+        target,
+    ))
+}
+
 /// A free loopback port: bind port 0, note what the OS gave, release it.
 pub fn free_port() -> Result<u16> {
     let listener =
@@ -96,6 +148,17 @@ impl Server {
     /// Starts `huiyi serve` on a free loopback port, its output going to `log`, and waits until
     /// `/readyz` answers 200 (at most a minute).
     pub async fn start(bin: &Path, database: &str, log: &Path) -> Result<Server> {
+        Self::start_with_env(bin, database, log, &[]).await
+    }
+
+    /// As [`Server::start`], with `env` added to the server's environment (for settings that
+    /// must not show in the process list, such as `HUIYI_MEDIA_SECRET`).
+    pub async fn start_with_env(
+        bin: &Path,
+        database: &str,
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
         let port = free_port()?;
         let url = format!("http://127.0.0.1:{port}");
         let out = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
@@ -104,6 +167,7 @@ impl Server {
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--database", database])
             .args(["--public-url", &url])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out)
