@@ -527,7 +527,10 @@ fn property_no_media_batch_causes_a_500() {
     let event = (
         prop::sample::select(EVENT_TYPES.to_vec()),
         any::<bool>(),
-        prop::collection::vec((prop::sample::select(EVENT_KEYS.to_vec()), arb_json()), 0..5),
+        prop::collection::vec(
+            (prop::sample::select(EVENT_KEYS.to_vec()), arb_json()),
+            0..5,
+        ),
     );
     let strategy = prop::collection::vec(event, 0..4);
     let n = std::sync::atomic::AtomicU64::new(0);
