@@ -27,6 +27,9 @@ pub enum Command {
     /// Media event ingestion (signed batches of 50 on POST /media/v1/events) and getConfStatus
     /// on a meeting with 500 live participants against an empty one.
     Events(EventsArgs),
+    /// Live WebSocket: 500 participants in one meeting, and how fast a join or leave reaches
+    /// every one of them.
+    Live(LiveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +159,63 @@ pub struct EventsArgs {
     /// Backend name written into the BENCH line [default: from the database URL].
     #[arg(long)]
     pub backend: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The bench always starts its own server, books one meeting through the API to \
+start within the next half hour, measures healthz (the baseline), then connects --participants \
+WebSocket pages to /live/<code> of the meeting's attendee link, --connect-concurrency at a time, \
+each pinging every 5 s. A probe page then joins and leaves --rounds times; every listener times \
+the matching participant.joined / participant.left fact from the probe's send. After \
+--hold-seconds it checks that nobody was dropped, and closes everything. The last line of \
+stdout is BENCH {json}; see bench/README.md."
+)]
+pub struct LiveArgs {
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// Database for the started server (`sqlite:///abs/path.db` or `postgres://…`)
+    /// [default: a SQLite file in a temporary directory]. The bench imports its fixture into it.
+    #[arg(long)]
+    pub database: Option<String>,
+
+    /// Concurrent workers of the healthz baseline.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How long the healthz baseline is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// WebSocket participants held in the meeting (the listeners).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub participants: u32,
+
+    /// Pages connecting and joining at the same time while the meeting fills.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub connect_concurrency: u32,
+
+    /// Fan-out rounds: each is one probe page joining, then leaving.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rounds: u32,
+
+    /// How long the participants are held (pinging) after the rounds before the check that
+    /// nobody was dropped; longer than the server's 15 s heartbeat by default.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub hold_seconds: u64,
+
+    /// Backend name written into the BENCH line [default: from the database URL].
+    #[arg(long)]
+    pub backend: Option<String>,
+}
+
+impl LiveArgs {
+    /// The backend label for the BENCH line.
+    pub fn backend_label(&self) -> String {
+        backend_label(self.backend.as_deref(), false, self.database.as_deref())
+    }
 }
 
 impl EventsArgs {
@@ -390,6 +450,49 @@ mod tests {
         assert!(parse(&["events", "--meetings", "0"]).is_err());
         assert!(parse(&["events", "--seconds", "0"]).is_err());
         assert!(parse(&["events", "--url", "http://127.0.0.1:1"]).is_err());
+    }
+
+    #[test]
+    fn live_defaults_and_bounds() {
+        let Command::Live(l) = parse(&["live"]).unwrap().command else {
+            panic!("expected live");
+        };
+        assert_eq!(
+            (
+                l.participants,
+                l.rounds,
+                l.hold_seconds,
+                l.connect_concurrency
+            ),
+            (500, 20, 20, 50)
+        );
+        assert_eq!((l.concurrency, l.seconds), (32, 10));
+        assert!(l.server_bin.is_none() && l.database.is_none());
+        assert_eq!(l.backend_label(), "sqlite");
+        let Command::Live(l) = parse(&[
+            "live",
+            "--participants",
+            "20",
+            "--rounds",
+            "3",
+            "--hold-seconds",
+            "0",
+            "--seconds",
+            "2",
+        ])
+        .unwrap()
+        .command
+        else {
+            panic!("expected live");
+        };
+        assert_eq!(
+            (l.participants, l.rounds, l.hold_seconds, l.seconds),
+            (20, 3, 0, 2)
+        );
+        assert!(parse(&["live", "--participants", "0"]).is_err());
+        assert!(parse(&["live", "--rounds", "0"]).is_err());
+        assert!(parse(&["live", "--connect-concurrency", "0"]).is_err());
+        assert!(parse(&["live", "--url", "http://127.0.0.1:1"]).is_err());
     }
 
     #[test]

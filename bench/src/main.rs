@@ -1,10 +1,12 @@
 //! `huiyi-bench`: load benchmark of the huiyi server. `run` measures each scenario against one
 //! server; `scale` measures how listing latency grows with the number of stored bookings;
 //! `series` what stored recurring meetings cost a listing; `events` media event ingestion and
-//! getConfStatus on a live meeting. All traffic goes to loopback. See bench/README.md.
+//! getConfStatus on a live meeting; `live` 500 WebSocket participants in one meeting and how
+//! fast a join or leave reaches all of them. All traffic goes to loopback. See bench/README.md.
 
 mod cli;
 mod events;
+mod live;
 mod load;
 mod media;
 mod preload;
@@ -31,6 +33,7 @@ async fn main() -> ExitCode {
             Command::Scale(args) => scale::scale(args).await,
             Command::Series(args) => series::series(args).await,
             Command::Events(args) => events::events(args).await,
+            Command::Live(args) => live::live(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.

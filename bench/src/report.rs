@@ -101,6 +101,54 @@ pub struct EventsReport {
     pub live_vs_empty_rps: Option<f64>,
 }
 
+/// What `huiyi-bench live` reports. Field order is the BENCH line's key order.
+#[derive(Debug, Serialize)]
+pub struct LiveReport {
+    pub mode: &'static str,
+    pub backend: String,
+    /// Listeners asked for (`--participants`).
+    pub participants: u32,
+    /// Of those, how many connected and were admitted.
+    pub connected: u64,
+    pub rounds: u32,
+    pub hold_seconds: u64,
+    /// `GET /healthz` req/s in the same run, before any page connected.
+    pub healthz_rps: f64,
+    /// Connect + upgrade + `join` → `joined`, per listener.
+    pub connect_p50_ms: f64,
+    pub connect_p99_ms: f64,
+    /// From the first connect to the last `joined`.
+    pub connect_total_s: f64,
+    /// getConfStatus `attendees` once every listener was in (null if the request failed).
+    pub attendees_after_connect: Option<i64>,
+    /// From the probe's `join` / `leave` send to a listener receiving the matching fact, over
+    /// every listener, both changes and every round.
+    pub fanout_p50_ms: f64,
+    pub fanout_p99_ms: f64,
+    pub fanout_max_ms: f64,
+    /// Latencies collected (listeners × rounds × 2 when none is missed).
+    pub fanout_samples: u64,
+    /// (listener, change) pairs whose fact did not arrive within 5 s.
+    pub missed: u64,
+    /// `resync` messages the listeners got (a page that fell behind), at any time.
+    pub resyncs: u64,
+    /// getConfStatus `attendees` after `--hold-seconds` of pinging (null if the request failed).
+    pub attendees_after_hold: Option<i64>,
+    /// Listeners whose socket was still open after the hold.
+    pub open_after_hold: u64,
+    /// The server's VmRSS before the first listener connected, once all had, and after the
+    /// hold, in MiB (null when it could not be read).
+    pub rss_before_mib: Option<f64>,
+    pub rss_after_mib: Option<f64>,
+    pub rss_after_hold_mib: Option<f64>,
+    /// getConfStatus `attendees` once every socket was closed (null if the request failed).
+    pub attendees_after_close: Option<i64>,
+    /// Failed connects, listeners dropped or refused, probe failures, failed closes.
+    pub errors: u64,
+    /// `fanout_p99_ms` / 1000: the claim holds at 1 or below.
+    pub fanout_p99_vs_1s: Option<f64>,
+}
+
 /// The figures of the scenario called `name`.
 pub fn scenario<'a>(figures: &'a [Figures], name: &str) -> Option<&'a Figures> {
     figures.iter().find(|f| f.name == name)
@@ -299,6 +347,42 @@ mod tests {
         let line = bench_line(&r);
         assert!(line.starts_with(r#"BENCH {"mode":"events","backend":"sqlite","concurrency":32,"seconds":5,"meetings":200,"batch_events":50,"scenarios":[{"name":"healthz""#), "{line}");
         assert!(line.ends_with(r#""events_per_sec":7500.0,"events_per_sec_ratio":0.188,"accepted":37500,"duplicates":0,"live_attendees":500,"live_vs_empty_p50":1.2,"live_vs_empty_rps":null}"#), "{line}");
+        assert_eq!(line.lines().count(), 1);
+    }
+
+    #[test]
+    fn live_line() {
+        let r = LiveReport {
+            mode: "live",
+            backend: "sqlite".into(),
+            participants: 500,
+            connected: 500,
+            rounds: 20,
+            hold_seconds: 20,
+            healthz_rps: 40000.5,
+            connect_p50_ms: 12.5,
+            connect_p99_ms: 80.25,
+            connect_total_s: 3.2,
+            attendees_after_connect: Some(500),
+            fanout_p50_ms: 20.0,
+            fanout_p99_ms: 45.5,
+            fanout_max_ms: 60.0,
+            fanout_samples: 20000,
+            missed: 0,
+            resyncs: 0,
+            attendees_after_hold: Some(500),
+            open_after_hold: 500,
+            rss_before_mib: Some(20.5),
+            rss_after_mib: Some(60.0),
+            rss_after_hold_mib: None,
+            attendees_after_close: Some(0),
+            errors: 0,
+            fanout_p99_vs_1s: Some(0.046),
+        };
+        let line = bench_line(&r);
+        assert!(line.starts_with(r#"BENCH {"mode":"live","backend":"sqlite","participants":500,"connected":500,"rounds":20,"hold_seconds":20,"healthz_rps":40000.5,"connect_p50_ms":12.5,"#), "{line}");
+        assert!(line.contains(r#""fanout_p50_ms":20.0,"fanout_p99_ms":45.5,"fanout_max_ms":60.0,"fanout_samples":20000,"missed":0,"#), "{line}");
+        assert!(line.ends_with(r#""rss_after_hold_mib":null,"attendees_after_close":0,"errors":0,"fanout_p99_vs_1s":0.046}"#), "{line}");
         assert_eq!(line.lines().count(), 1);
     }
 

@@ -85,6 +85,13 @@ pub struct Owned {
     _dir: tempfile::TempDir,
 }
 
+impl Owned {
+    /// The server's process id (to read its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self._server.pid()
+    }
+}
+
 /// Starts a server of our own, as `run` and `events` do: a temporary directory, the fixture
 /// (with a fresh key) imported into `database` (default: a new SQLite file in that directory),
 /// then `huiyi serve` with `env` added to its environment. Answers the server, to keep alive
@@ -180,6 +187,11 @@ impl Server {
         };
         server.wait_ready().await?;
         Ok(server)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     async fn wait_ready(&mut self) -> Result<()> {

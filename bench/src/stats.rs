@@ -69,6 +69,14 @@ impl Recorder {
         }
         self.latencies.value_at_quantile(q) as f64 / 1000.0
     }
+
+    /// The largest latency of successful requests, in milliseconds; 0 if none.
+    pub fn max_ms(&self) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        self.latencies.max() as f64 / 1000.0
+    }
 }
 
 /// The figures of one scenario, as printed in the table and in the BENCH line. Field order is
@@ -148,6 +156,8 @@ mod tests {
             "{}",
             r.quantile_ms(0.99)
         );
+        assert!((r.max_ms() - 100.0).abs() < 0.1, "{}", r.max_ms());
+        assert_eq!(Recorder::default().max_ms(), 0.0);
     }
 
     #[test]

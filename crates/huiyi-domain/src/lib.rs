@@ -5,6 +5,7 @@
 
 pub mod booking;
 pub mod ids;
+pub mod joining;
 pub mod recurrence;
 pub mod secrets;
 pub mod series;
@@ -15,6 +16,7 @@ pub mod time;
 
 pub use booking::*;
 pub use ids::*;
+pub use joining::{JoinToken, JoinTokenKind, LinkRole, NewJoinToken, TokenSecret};
 pub use series::{Exception, HeldOccurrence, Occurrence, Series};
 pub use session::{Fact, Placement, Presence, SessionIndex, SessionState};
 pub use status::{Meeting, Status};

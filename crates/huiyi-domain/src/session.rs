@@ -110,6 +110,15 @@ pub enum Fact {
     ParticipantJoined { participant: Participant },
     #[serde(rename = "participant.left")]
     ParticipantLeft { participant_id: String },
+    /// An attendee waits in the waiting room (`useWaitingRoom`) for the host to admit them.
+    #[serde(rename = "participant.waiting")]
+    ParticipantWaiting { participant: Participant },
+    /// The host admitted a waiting attendee; their `participant.joined` follows.
+    #[serde(rename = "participant.admitted")]
+    ParticipantAdmitted { participant_id: String },
+    /// The host removed someone: they leave and may not come back through the same page.
+    #[serde(rename = "participant.removed")]
+    ParticipantRemoved { participant_id: String },
     #[serde(rename = "voice.switched")]
     VoiceSwitched {
         participant_id: String,
@@ -172,6 +181,9 @@ impl Fact {
         match self {
             Fact::ParticipantJoined { .. } => "participant.joined",
             Fact::ParticipantLeft { .. } => "participant.left",
+            Fact::ParticipantWaiting { .. } => "participant.waiting",
+            Fact::ParticipantAdmitted { .. } => "participant.admitted",
+            Fact::ParticipantRemoved { .. } => "participant.removed",
             Fact::VoiceSwitched { .. } => "voice.switched",
             Fact::HandRaised { .. } => "hand.raised",
             Fact::HandLowered { .. } => "hand.lowered",
@@ -189,8 +201,12 @@ impl Fact {
     /// The participant the fact is about, if it is about one.
     pub fn participant_id(&self) -> Option<&str> {
         match self {
-            Fact::ParticipantJoined { participant } => Some(&participant.id),
+            Fact::ParticipantJoined { participant } | Fact::ParticipantWaiting { participant } => {
+                Some(&participant.id)
+            }
             Fact::ParticipantLeft { participant_id }
+            | Fact::ParticipantAdmitted { participant_id }
+            | Fact::ParticipantRemoved { participant_id }
             | Fact::VoiceSwitched { participant_id, .. }
             | Fact::HandRaised { participant_id }
             | Fact::HandLowered { participant_id }
@@ -245,6 +261,162 @@ pub struct SessionState {
 impl SessionState {
     pub fn is_open(&self) -> bool {
         self.closed_ms.is_none()
+    }
+}
+
+/// What a live page shows of a session: who is in, who waits, hands, the lock and the latest
+/// roll-call. Folded from the session's facts in the order they happened; the browser page
+/// folds the same facts as they stream in (`live.js` mirrors [`LiveState::apply`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveState {
+    pub locked: bool,
+    pub ended: bool,
+    /// Present people, in the order they (last) joined.
+    pub participants: Vec<LiveParticipant>,
+    /// Attendees waiting to be admitted.
+    pub waiting: Vec<LiveParticipant>,
+    pub roll_call: Option<LiveRollCall>,
+    /// Ids of the people the host removed: they may not come back into this session.
+    #[serde(default)]
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveParticipant {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub client: ClientType,
+    pub voice: Voice,
+    pub hand: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveRollCall {
+    pub id: String,
+    pub video: bool,
+    /// Who answered, in the order they did.
+    pub answered: Vec<String>,
+}
+
+impl LiveParticipant {
+    fn from(p: &Participant) -> Self {
+        LiveParticipant {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            role: p.role,
+            client: p.client,
+            voice: p.voice,
+            hand: false,
+            tag: p.tag.clone(),
+        }
+    }
+}
+
+impl LiveState {
+    /// Folds facts (in the order they happened) into the state.
+    pub fn from_facts<'f>(facts: impl IntoIterator<Item = &'f Fact>) -> Self {
+        let mut s = LiveState::default();
+        for f in facts {
+            s.apply(f);
+        }
+        s
+    }
+
+    pub fn apply(&mut self, fact: &Fact) {
+        let drop_from = |list: &mut Vec<LiveParticipant>, id: &str| list.retain(|p| p.id != id);
+        match fact {
+            Fact::ParticipantJoined { participant } => {
+                drop_from(&mut self.waiting, &participant.id);
+                drop_from(&mut self.participants, &participant.id);
+                self.participants.push(LiveParticipant::from(participant));
+            }
+            Fact::ParticipantWaiting { participant } => {
+                drop_from(&mut self.waiting, &participant.id);
+                self.waiting.push(LiveParticipant::from(participant));
+            }
+            Fact::ParticipantLeft { participant_id } => {
+                drop_from(&mut self.participants, participant_id);
+                drop_from(&mut self.waiting, participant_id);
+            }
+            Fact::ParticipantRemoved { participant_id } => {
+                drop_from(&mut self.participants, participant_id);
+                drop_from(&mut self.waiting, participant_id);
+                if !self.removed.contains(participant_id) {
+                    self.removed.push(participant_id.clone());
+                }
+            }
+            Fact::ParticipantAdmitted { participant_id } => {
+                drop_from(&mut self.waiting, participant_id);
+            }
+            Fact::VoiceSwitched {
+                participant_id,
+                voice,
+                ..
+            } => {
+                if let Some(p) = self
+                    .participants
+                    .iter_mut()
+                    .find(|p| &p.id == participant_id)
+                {
+                    p.voice = *voice;
+                }
+            }
+            Fact::HandRaised { participant_id } | Fact::HandLowered { participant_id } => {
+                let up = matches!(fact, Fact::HandRaised { .. });
+                if let Some(p) = self
+                    .participants
+                    .iter_mut()
+                    .find(|p| &p.id == participant_id)
+                {
+                    p.hand = up;
+                }
+            }
+            Fact::RollCallStarted {
+                roll_call_id,
+                video,
+            } => {
+                self.roll_call = Some(LiveRollCall {
+                    id: roll_call_id.clone(),
+                    video: *video,
+                    answered: Vec::new(),
+                });
+            }
+            Fact::RollCallAnswered {
+                roll_call_id,
+                participant_id,
+                ..
+            } => {
+                if let Some(rc) = self.roll_call.as_mut().filter(|rc| &rc.id == roll_call_id)
+                    && !rc.answered.contains(participant_id)
+                {
+                    rc.answered.push(participant_id.clone());
+                }
+            }
+            Fact::RoomLocked => self.locked = true,
+            Fact::RoomUnlocked => self.locked = false,
+            Fact::SessionEnded { .. } => {
+                self.ended = true;
+                self.participants.clear();
+                self.waiting.clear();
+            }
+            Fact::ViewerJoined { .. }
+            | Fact::ViewerLeft { .. }
+            | Fact::RecordingProduced { .. } => {}
+        }
+    }
+
+    pub fn is_present(&self, id: &str) -> bool {
+        self.participants.iter().any(|p| p.id == id)
+    }
+
+    pub fn is_waiting(&self, id: &str) -> bool {
+        self.waiting.iter().any(|p| p.id == id)
     }
 }
 

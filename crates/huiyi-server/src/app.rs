@@ -4,7 +4,7 @@
 use crate::call::{RequestId, envelope_response, family_of, new_request_id};
 use crate::config::Config;
 use crate::routes;
-use crate::services::{Bookings, Credentials, Sessions};
+use crate::services::{Bookings, Credentials, Joining, LiveHub, Sessions};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
@@ -24,14 +24,41 @@ pub struct AppState {
     pub credentials: Credentials,
     pub bookings: Bookings,
     pub sessions: Sessions,
+    pub joining: Joining,
 }
 
 impl AppState {
+    /// State for one process: live pages are told of what this process records (and of what
+    /// media servers send it).
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
+        Self::with_hub(store, config, LiveHub::local())
+    }
+
+    /// State whose live pages hear of every replica's facts when the database is PostgreSQL
+    /// (`LISTEN`/`NOTIFY`); a SQLite database has one server, so its hub is local.
+    pub async fn for_database(store: Arc<dyn Store>, config: Config) -> anyhow::Result<Self> {
+        let hub = if store.backend() == "postgres" {
+            LiveHub::postgres(&config.database_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen for live events: {e}"))?
+        } else {
+            LiveHub::local()
+        };
+        Ok(Self::with_hub(store, config, hub))
+    }
+
+    pub fn with_hub(store: Arc<dyn Store>, config: Config, hub: LiveHub) -> Self {
         let config = Arc::new(config);
         let bookings = Bookings::new(store.clone());
+        let sessions = Sessions::new(store.clone(), bookings.clone(), hub);
         Self {
-            sessions: Sessions::new(store.clone(), bookings.clone()),
+            joining: Joining::new(
+                store.clone(),
+                bookings.clone(),
+                sessions.clone(),
+                &config.public_url,
+            ),
+            sessions,
             bookings,
             credentials: Credentials::default(),
             store,
@@ -48,7 +75,10 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::health::routes())
         .merge(routes::v1::routes())
         .merge(routes::room::routes())
+        .merge(routes::launch::routes())
         .merge(routes::media::routes())
+        .merge(routes::live::routes())
+        .merge(routes::pages::routes())
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
@@ -121,7 +151,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(crate::workers::close_idle_sessions(state.clone(), stopped));
-    let served = axum::serve(listener, router(state))
+    // Peer addresses go into session facts (the IP a participant joined from).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop.send(true);

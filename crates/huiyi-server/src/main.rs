@@ -179,7 +179,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo(store.as_ref(), &config).await?;
     }
     tracing::info!(listen = %config.listen, public_url = %config.public_url, "serving");
-    let state = AppState::new(store, config);
+    let state = AppState::for_database(store, config).await?;
     app::serve(listener, state, app::shutdown_signal()).await?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! are serialised by the unique constraints alone: a transaction that collides is rolled back
 //! and retried whole, since PostgreSQL aborts a transaction at its first failed statement.
 
+pub mod fanout;
 pub mod testing;
 
 use huiyi_store::StoreError;

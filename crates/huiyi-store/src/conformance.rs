@@ -13,12 +13,14 @@ mod listings;
 mod series;
 mod sessions;
 mod tenants;
+mod tokens;
 
 pub use bookings::*;
 pub use listings::*;
 pub use series::*;
 pub use sessions::*;
 pub use tenants::*;
+pub use tokens::*;
 
 use crate::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store};
 use huiyi_domain::time::Zone;
@@ -53,6 +55,11 @@ macro_rules! conformance_tests {
             facts_open_a_session_and_keep_live_counts,
             a_refused_batch_stores_nothing,
             an_idle_session_is_closed_once_by_racing_closers,
+            link_codes_name_their_booking_and_role,
+            join_tokens_round_trip,
+            concurrent_consumes_never_exceed_the_uses,
+            expired_join_tokens_are_never_consumed,
+            join_tokens_of_another_kind_are_never_consumed,
         );
     };
     (@each $fresh:path; $($name:ident),* $(,)?) => {

@@ -8,11 +8,11 @@ pub mod sql;
 
 use async_trait::async_trait;
 use huiyi_domain::{
-    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, NewBooking, SessionState,
-    User, UserId,
+    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, JoinToken, JoinTokenKind,
+    LinkRole, NewBooking, NewJoinToken, SessionState, User, UserId,
 };
 pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
-pub use sessions::{FactBatch, FactOutcome, NewFact, ParticipantState, StoredFact};
+pub use sessions::{FactBatch, FactOutcome, NewFact, ParticipantState, RecordedFact, StoredFact};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -165,4 +165,32 @@ pub trait Store: Send + Sync + 'static {
         empty_before_ms: i64,
         now_ms: i64,
     ) -> StoreResult<Vec<SessionState>>;
+
+    // ---- joining -------------------------------------------------------------------------
+
+    /// The booking a short link `/k/<code>` names, in whichever customer holds it (link codes
+    /// are unique), and which side of it the link opens.
+    async fn link_target(&self, code: &str) -> StoreResult<Option<(Booking, LinkRole)>>;
+    /// Stores a join token (its hash only). `Invalid` when it names a booking or user that does
+    /// not exist, or a user of another customer.
+    async fn create_join_token(&self, token: &NewJoinToken) -> StoreResult<()>;
+    /// Takes one use of a token of this kind that has a use left and has not expired at `now`,
+    /// and returns it with the uses left after this one; `None` otherwise. One atomic statement:
+    /// concurrent callers on any number of replicas never take more uses than were granted.
+    async fn consume_join_token(
+        &self,
+        token_hash: &str,
+        kind: JoinTokenKind,
+        now: i64,
+    ) -> StoreResult<Option<JoinToken>>;
+    /// The token, if it is of this kind, has a use left and has not expired at `now`; takes
+    /// nothing.
+    async fn peek_join_token(
+        &self,
+        token_hash: &str,
+        kind: JoinTokenKind,
+        now: i64,
+    ) -> StoreResult<Option<JoinToken>>;
+    /// The token whatever its state (expired, used up): to tell the holder why it is refused.
+    async fn join_token(&self, token_hash: &str) -> StoreResult<Option<JoinToken>>;
 }

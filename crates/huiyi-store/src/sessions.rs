@@ -35,6 +35,19 @@ pub struct FactOutcome {
     pub duplicates: u64,
     /// The sessions the batch touched, as they are after it, in the order first touched.
     pub sessions: Vec<SessionState>,
+    /// What was stored (replays left out), each with its session's id, in the order applied:
+    /// what live pages are told about.
+    pub recorded: Vec<RecordedFact>,
+}
+
+/// A fact the batch stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedFact {
+    pub session_id: i64,
+    pub event_id: EventId,
+    pub occurrence: i64,
+    pub at_ms: i64,
+    pub fact: Fact,
 }
 
 /// A fact as stored.

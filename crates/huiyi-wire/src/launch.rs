@@ -42,7 +42,7 @@ const VALUE_ESCAPE: &AsciiSet = &CONTROLS
     .add(b'}');
 
 /// Everything but RFC 3986's unreserved characters, for query values (`token=`).
-const QUERY_VALUE: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(crate) const QUERY_VALUE: &AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

@@ -6,6 +6,7 @@ pub mod answers;
 pub mod body;
 pub mod codes;
 pub mod envelope;
+pub mod joining;
 pub mod launch;
 pub mod lenient;
 pub mod media;

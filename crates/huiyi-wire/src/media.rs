@@ -226,9 +226,12 @@ pub struct MediaSessionAnswer {
 }
 
 /// The event type names, in the order the documentation lists them.
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 16] = [
     "participant.joined",
     "participant.left",
+    "participant.waiting",
+    "participant.admitted",
+    "participant.removed",
     "voice.switched",
     "hand.raised",
     "hand.lowered",
@@ -316,12 +319,18 @@ const RECORDING: &[Field] = &[
 ];
 
 /// Each event type's own fields, as `Fact` serialises them.
-const SCHEMAS: [(&str, &[Field]); 13] = [
+const SCHEMAS: [(&str, &[Field]); 16] = [
     (
         "participant.joined",
         &[req("participant", Kind::Object(PARTICIPANT))],
     ),
     ("participant.left", &[req("participantId", ID)]),
+    (
+        "participant.waiting",
+        &[req("participant", Kind::Object(PARTICIPANT))],
+    ),
+    ("participant.admitted", &[req("participantId", ID)]),
+    ("participant.removed", &[req("participantId", ID)]),
     (
         "voice.switched",
         &[
@@ -780,6 +789,26 @@ mod tests {
             },
             Fact::ParticipantLeft {
                 participant_id: "p1".into(),
+            },
+            Fact::ParticipantWaiting {
+                participant: Participant {
+                    id: "p2".into(),
+                    user_id: Some(87679779),
+                    name: "等候".into(),
+                    email: "w@example.com".into(),
+                    mobile: "13700000000".into(),
+                    role: Role::Attendee,
+                    client: ClientType::Web,
+                    voice: Voice::Network,
+                    address: "10.0.0.6".into(),
+                    tag: "aa".into(),
+                },
+            },
+            Fact::ParticipantAdmitted {
+                participant_id: "p2".into(),
+            },
+            Fact::ParticipantRemoved {
+                participant_id: "p2".into(),
             },
             Fact::VoiceSwitched {
                 participant_id: "p1".into(),

@@ -2,7 +2,10 @@
 //! and shapes the answer.
 
 pub mod health;
+pub mod launch;
+pub mod live;
 pub mod media;
+pub mod pages;
 pub mod room;
 pub mod v1;
 

@@ -2,9 +2,11 @@
 //! reading the latest session of the meetings an answer speaks of.
 
 use super::bookings::Bookings;
+use super::live::LiveHub;
 use crate::error::{ApiError, ApiResult};
+use huiyi_domain::session::LiveState;
 use huiyi_domain::{
-    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, Meeting, SessionIndex,
+    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, Fact, Meeting, SessionIndex,
     SessionState,
 };
 use huiyi_store::{FactBatch, NewFact, PasscodeOwner, Store};
@@ -20,6 +22,7 @@ const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 pub struct Sessions {
     store: Arc<dyn Store>,
     bookings: Bookings,
+    hub: LiveHub,
 }
 
 /// The meeting an event is about, resolved.
@@ -37,8 +40,60 @@ struct Touched {
 }
 
 impl Sessions {
-    pub fn new(store: Arc<dyn Store>, bookings: Bookings) -> Self {
-        Self { store, bookings }
+    pub fn new(store: Arc<dyn Store>, bookings: Bookings, hub: LiveHub) -> Self {
+        Self {
+            store,
+            bookings,
+            hub,
+        }
+    }
+
+    pub fn hub(&self) -> &LiveHub {
+        &self.hub
+    }
+
+    /// Stores facts and, once durable, tells live pages.
+    async fn record(&self, batch: FactBatch) -> ApiResult<huiyi_store::FactOutcome> {
+        let outcome = self.store.record_facts(batch).await?;
+        self.hub.publish(&outcome.recorded).await;
+        Ok(outcome)
+    }
+
+    /// Records what happened on a browser page, through the same path as media events.
+    pub async fn record_page(
+        &self,
+        view: &Booking,
+        advance_hours: i64,
+        facts: Vec<Fact>,
+    ) -> ApiResult<huiyi_store::FactOutcome> {
+        let now_ms = huiyi_domain::time::now_millis();
+        let meeting = view.meeting(advance_hours);
+        let facts = facts
+            .into_iter()
+            .enumerate()
+            .map(|(i, fact)| NewFact {
+                event_uid: format!("page-{}", uuid::Uuid::new_v4().simple()),
+                customer: view.customer,
+                event_id: view.event_id,
+                occurrence: view.occurrence_key(),
+                meeting,
+                // Strictly ordered within one call: an admit's join follows its admission.
+                at_ms: now_ms + i as i64,
+                fact,
+            })
+            .collect();
+        self.record(FactBatch { now_ms, facts }).await
+    }
+
+    /// The meeting's latest session and what a live page shows of it.
+    pub async fn live_state(&self, view: &Booking) -> ApiResult<(Option<SessionState>, LiveState)> {
+        let index = self.index([view]).await?;
+        let Some(session) = index.latest(view).cloned() else {
+            return Ok((None, LiveState::default()));
+        };
+        let facts = self.store.session_facts(session.id).await?;
+        let state = LiveState::from_facts(facts.iter().map(|f| &f.fact));
+        Ok((Some(session), state))
     }
 
     /// The latest session of every meeting of these bookings.
@@ -148,7 +203,7 @@ impl Sessions {
                 fact: e.fact,
             });
         }
-        let outcome = self.store.record_facts(FactBatch { now_ms, facts }).await?;
+        let outcome = self.record(FactBatch { now_ms, facts }).await?;
         let sessions = outcome
             .sessions
             .iter()

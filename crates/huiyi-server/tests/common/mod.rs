@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod socket;
 
 use huiyi_server::config::AccessNumberConfig;
 use huiyi_server::{AppState, Config};
@@ -26,7 +27,7 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    _db: DbGuard,
+    _db: Option<DbGuard>,
 }
 
 pub enum DbGuard {
@@ -69,6 +70,29 @@ pub async fn spawn_app() -> TestApp {
 /// A test server whose configuration `adjust` may change first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (database_url, guard) = fresh_database().await;
+    serve_on(database_url, Some(guard), adjust, false).await
+}
+
+/// A test server whose live pages share the database's fan-out (PostgreSQL `LISTEN`/`NOTIFY`),
+/// as `huiyi serve` does; [`TestApp::replica`] starts another on the same database.
+pub async fn spawn_app_replicated() -> TestApp {
+    let (database_url, guard) = fresh_database().await;
+    serve_on(database_url, Some(guard), |_| {}, true).await
+}
+
+impl TestApp {
+    /// Another server on this one's database, with the shared fan-out.
+    pub async fn replica(&self) -> TestApp {
+        serve_on(self.database_url.clone(), None, |_| {}, true).await
+    }
+}
+
+async fn serve_on(
+    database_url: String,
+    guard: Option<DbGuard>,
+    adjust: impl FnOnce(&mut Config),
+    replicated: bool,
+) -> TestApp {
     let store = huiyi_server::store::open(&database_url)
         .await
         .expect("open store");
@@ -77,6 +101,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let url = format!("http://{addr}");
     let mut config = Config::for_public_url(&url);
+    config.database_url = database_url.clone();
     config.access_numbers = vec![
         AccessNumberConfig {
             area: "ALL".into(),
@@ -89,7 +114,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     ];
     config.media_secret = Some(MEDIA_SECRET.to_owned().into());
     adjust(&mut config);
-    let state = AppState::new(store.clone(), config);
+    let state = if replicated {
+        AppState::for_database(store.clone(), config)
+            .await
+            .expect("live fan-out")
+    } else {
+        AppState::new(store.clone(), config)
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         huiyi_server::serve(listener, state, async {

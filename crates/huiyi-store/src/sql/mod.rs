@@ -10,6 +10,7 @@ pub mod queries;
 pub mod rows;
 pub mod sessions;
 mod store_impl;
+pub mod tokens;
 
 use crate::StoreError;
 use huiyi_domain::MAX_LENGTH_MINUTES;

@@ -133,6 +133,15 @@ pub const BOOKING_ANYWHERE: &str = concat!(
 pub const PASSCODE_ANYWHERE: &str =
     "SELECT customer, owner_event, owner_user FROM passcodes WHERE code = $1";
 
+/// The booking a short link code names (codes are unique across customers), with the role
+/// of that link as `link_role`.
+pub const LINK_TARGET: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    ", (SELECT role FROM links WHERE code = $1) AS link_role FROM bookings \
+     WHERE event_id = (SELECT event_id FROM links WHERE code = $1)"
+);
+
 pub const PASSCODE_OWNER: &str =
     "SELECT owner_event, owner_user FROM passcodes WHERE code = $1 AND customer = $2";
 

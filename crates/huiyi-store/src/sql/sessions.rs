@@ -362,7 +362,8 @@ macro_rules! sql_sessions {
                     }
                     save_participant(conn, s, &p).await?;
                 }
-                Fact::ParticipantLeft { participant_id } => {
+                Fact::ParticipantLeft { participant_id }
+                | Fact::ParticipantRemoved { participant_id } => {
                     let mut p = participant(conn, s.id, participant_id).await?;
                     let was = p.presence().present();
                     let mut presence = p.presence();
@@ -552,9 +553,22 @@ macro_rules! sql_sessions {
                         f.at_ms,
                         &f.fact,
                     ));
+                    outcome.recorded.push($crate::RecordedFact {
+                        session_id: s.id,
+                        event_id,
+                        occurrence,
+                        at_ms: f.at_ms,
+                        fact: f.fact.clone(),
+                    });
                     outcome.accepted += 1;
                 }
-                if let Some(s) = current {
+                if let Some(mut s) = current {
+                    // Opened by facts that brought no one in (a wait, a lock): empty from the
+                    // start, so the grace period applies to it too.
+                    if s.is_open() && s.attendees == 0 && s.empty_since_ms.is_none() {
+                        s.empty_since_ms = Some(s.opened_ms);
+                        dirty = true;
+                    }
                     if dirty {
                         save_session(conn, &s).await?;
                     }

@@ -29,11 +29,14 @@ macro_rules! impl_sql_store {
                 Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, NewBooking,
                 User, UserId,
             };
+            use $crate::sql::private::huiyi_domain::{
+                JoinToken, JoinTokenKind, LinkRole, NewJoinToken,
+            };
             use $crate::sql::private::sqlx;
             use $crate::sql::rows::{
                 self, BookingRow, CredentialRow, CustomerRow, PasscodeOwnerRow, UserRow,
             };
-            use $crate::sql::{TxError, batch, db_error, queries as q};
+            use $crate::sql::{TxError, batch, db_error, queries as q, tokens as tk};
             use $crate::{
                 ImportData, ImportSummary, ParticipantState, PasscodeOwner, Store, StoreError,
                 StoreResult, StoredFact, Window,
@@ -648,6 +651,93 @@ macro_rules! impl_sql_store {
                         return Ok(Vec::new());
                     }
                     close_idle(self, empty_before_ms, now_ms).await
+                }
+
+                async fn link_target(
+                    &self,
+                    code: &str,
+                ) -> StoreResult<Option<(Booking, LinkRole)>> {
+                    let row: Option<tk::LinkTargetRow> = sqlx::query_as(q::LINK_TARGET)
+                        .bind(code)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    row.map(<(Booking, LinkRole)>::try_from).transpose()
+                }
+
+                async fn create_join_token(&self, t: &NewJoinToken) -> StoreResult<()> {
+                    if t.uses < 1 {
+                        return Err(StoreError::Invalid(format!(
+                            "a join token needs at least one use, not {}",
+                            t.uses
+                        )));
+                    }
+                    let done = sqlx::query(tk::INSERT_TOKEN)
+                        .bind(t.token_hash.as_str())
+                        .bind(t.kind.as_str())
+                        .bind(t.customer)
+                        .bind(t.event_id)
+                        .bind(t.user_id.map(UserId::get))
+                        .bind(t.role.as_str())
+                        .bind(t.name.as_str())
+                        .bind(t.expires_at)
+                        .bind(t.uses)
+                        .bind(t.created_at)
+                        .execute(self.writer())
+                        .await;
+                    match done {
+                        Ok(_) => Ok(()),
+                        Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                            Err(StoreError::Invalid(
+                                "the token names a booking or user that does not exist".into(),
+                            ))
+                        }
+                        Err(sqlx::Error::Database(d)) if d.is_check_violation() => Err(
+                            StoreError::Invalid("the token's uses or booking are not valid".into()),
+                        ),
+                        Err(e) => Err(db_error(e)),
+                    }
+                }
+
+                async fn consume_join_token(
+                    &self,
+                    token_hash: &str,
+                    kind: JoinTokenKind,
+                    now: i64,
+                ) -> StoreResult<Option<JoinToken>> {
+                    let row: Option<tk::JoinTokenRow> = sqlx::query_as(tk::CONSUME_TOKEN)
+                        .bind(token_hash)
+                        .bind(kind.as_str())
+                        .bind(now)
+                        .fetch_optional(self.writer())
+                        .await
+                        .map_err(db_error)?;
+                    row.map(JoinToken::try_from).transpose()
+                }
+
+                async fn peek_join_token(
+                    &self,
+                    token_hash: &str,
+                    kind: JoinTokenKind,
+                    now: i64,
+                ) -> StoreResult<Option<JoinToken>> {
+                    let row: Option<tk::JoinTokenRow> = sqlx::query_as(tk::PEEK_TOKEN)
+                        .bind(token_hash)
+                        .bind(kind.as_str())
+                        .bind(now)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    row.map(JoinToken::try_from).transpose()
+                }
+
+                async fn join_token(&self, token_hash: &str) -> StoreResult<Option<JoinToken>> {
+                    let row: Option<tk::JoinTokenRow> = sqlx::query_as(tk::TOKEN)
+                        .bind(token_hash)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(db_error)?;
+                    row.map(JoinToken::try_from).transpose()
                 }
             }
         };

@@ -1,0 +1,76 @@
+//! Join links and launch strings (endpoints 7, 8, 21 and 22 of API.md §7).
+
+use crate::app::AppState;
+use crate::call::Call;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use huiyi_domain::time::now_unix;
+use huiyi_wire::answers;
+use huiyi_wire::joining::{
+    CLIENT_SITE, CLIENT_VERSION, JoinRequest, LaunchClientRequest, LaunchRequest, NoSecretRequest,
+};
+use huiyi_wire::launch::launch_string;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/conference/launch/joinConference", post(join_conference))
+        .route("/conference/launch/launchString", post(launch_string_of))
+        .route(
+            "/confopenapi/conference/launch/joinConferenceNoSecret",
+            post(join_conference_no_secret),
+        )
+        .route(
+            "/confopenapi/conference/launch/launchMeetingClient",
+            post(launch_meeting_client),
+        )
+}
+
+/// 7: a join link for `name` with `pcode`; with `securityInfo`, a secure link for its user.
+async fn join_conference(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let req = JoinRequest::parse(call.fields()?)?;
+        app.joining.join_link(&t, &req, now_unix()).await
+    };
+    call.answer(outcome.await)
+}
+
+/// 8: the client launch string `tang:///…` for `name` with `pcode`.
+async fn launch_string_of(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let req = LaunchRequest::parse(call.fields()?)?;
+        let fields = app.joining.launch_fields(&t, &req, now_unix()).await?;
+        Ok(launch_string(&fields).to_string())
+    };
+    call.answer(outcome.await)
+}
+
+/// 21: a login-free join link `…?token=…&wuid=<userId>` for `pcode` and `userId`.
+async fn join_conference_no_secret(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let req = NoSecretRequest::parse(call.fields()?)?;
+        let (link, token) = app.joining.no_secret_link(&t, &req, now_unix()).await?;
+        Ok(answers::join_no_secret(&link, &token, req.user_id))
+    };
+    call.answer(outcome.await)
+}
+
+/// 22: a login token for `userId` with the desktop and app links that use it.
+async fn launch_meeting_client(State(app): State<AppState>, call: Call) -> Response {
+    let outcome = async {
+        let t = call.tenant(&app).await?;
+        let req = LaunchClientRequest::parse(call.fields()?)?;
+        let token = app.joining.client_login(&t, &req, now_unix()).await?;
+        Ok(answers::launch_client(
+            CLIENT_SITE,
+            CLIENT_VERSION,
+            &token,
+            req.user_id,
+        ))
+    };
+    call.answer(outcome.await)
+}
