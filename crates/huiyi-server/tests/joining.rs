@@ -4,6 +4,7 @@
 //! tenancy.
 
 mod common;
+use common::shape::*;
 use common::*;
 use huiyi_domain::secrets::KeyHash;
 use huiyi_domain::{JoinTokenKind, LinkRole, NewJoinToken, UserId};
@@ -16,52 +17,6 @@ const JOIN: &str = "/conference/launch/joinConference";
 const LAUNCH: &str = "/conference/launch/launchString";
 const NO_SECRET: &str = "/confopenapi/conference/launch/joinConferenceNoSecret";
 const CLIENT: &str = "/confopenapi/conference/launch/launchMeetingClient";
-
-/// Keys the envelope carries by API.md §1 even where an example omits them.
-const ENVELOPE_KEYS: [&str; 8] = [
-    "status",
-    "result",
-    "msg",
-    "request_id",
-    "reqid",
-    "timestamp",
-    "content_type",
-    "request_duration",
-];
-
-/// Same keys and JSON types as the example, the envelope included (as tests/replay.rs).
-fn assert_same_shape(example_name: &str, actual: &Value) {
-    let expected = example(example_name);
-    assert_eq!(actual["status"], 0, "{example_name}: {actual}");
-    let mismatches = huiyi_wire::shape::compare(&expected["result"], &actual["result"]);
-    assert!(
-        mismatches.is_empty(),
-        "{example_name}: result differs from the example:\n{}",
-        mismatches.join("\n")
-    );
-    let exp = expected.as_object().unwrap();
-    let act = actual.as_object().unwrap();
-    for (k, v) in exp {
-        let a = act
-            .get(k)
-            .unwrap_or_else(|| panic!("{example_name}: envelope lacks {k}"));
-        assert_eq!(
-            huiyi_wire::shape::kind(a),
-            huiyi_wire::shape::kind(v),
-            "{example_name}: envelope key {k} has another JSON type"
-        );
-    }
-    for k in act.keys() {
-        assert!(
-            exp.contains_key(k) || ENVELOPE_KEYS.contains(&k.as_str()),
-            "{example_name}: envelope has a key {k} that neither the example nor API.md §1 has"
-        );
-    }
-    for k in ENVELOPE_KEYS {
-        assert!(act.contains_key(k), "{example_name}: envelope lacks {k}");
-    }
-    assert_eq!(act["request_id"], act["reqid"]);
-}
 
 /// A meeting of HOST_A an hour from now: (conferenceId, pcode1, pcode2, host link code,
 /// attendee link code).

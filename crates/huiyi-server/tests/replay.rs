@@ -3,70 +3,9 @@
 //! matching response example: same keys, same JSON types, nested too.
 
 mod common;
+use common::shape::*;
 use common::*;
 use serde_json::{Value, json};
-
-/// Keys the envelope carries by API.md §1 even where an example omits them.
-const ENVELOPE_KEYS: [&str; 8] = [
-    "status",
-    "result",
-    "msg",
-    "request_id",
-    "reqid",
-    "timestamp",
-    "content_type",
-    "request_duration",
-];
-
-fn assert_same_shape(example_name: &str, actual: &Value) {
-    assert_shape_against(example_name, example(example_name), actual)
-}
-
-fn assert_shape_against(example_name: &str, expected: Value, actual: &Value) {
-    assert_eq!(actual["status"], 0, "{example_name}: {actual}");
-    let mismatches = huiyi_wire::shape::compare(&expected["result"], &actual["result"]);
-    assert!(
-        mismatches.is_empty(),
-        "{example_name}: result differs from the example:\n{}",
-        mismatches.join("\n")
-    );
-    let exp = expected.as_object().unwrap();
-    let act = actual.as_object().unwrap();
-    for (k, v) in exp {
-        if k == "result" {
-            continue;
-        }
-        let a = act
-            .get(k)
-            .unwrap_or_else(|| panic!("{example_name}: envelope lacks {k}"));
-        assert_eq!(
-            kind(a),
-            kind(v),
-            "{example_name}: envelope key {k} has another JSON type"
-        );
-    }
-    for k in act.keys() {
-        assert!(
-            exp.contains_key(k) || ENVELOPE_KEYS.contains(&k.as_str()),
-            "{example_name}: envelope has a key {k} that neither the example nor API.md §1 has"
-        );
-    }
-    for k in ENVELOPE_KEYS {
-        assert!(act.contains_key(k), "{example_name}: envelope lacks {k}");
-    }
-    assert_eq!(act["request_id"], act["reqid"]);
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
 
 /// Tomorrow (or later) at the example's own wall-clock time.
 fn future(original: &str, days: i64) -> String {

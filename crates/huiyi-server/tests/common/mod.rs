@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod shape;
 pub mod socket;
 
 use huiyi_server::config::AccessNumberConfig;
