@@ -1,7 +1,10 @@
 //! Background work every replica runs.
 
 use crate::app::AppState;
+use huiyi_domain::Fact;
+use huiyi_domain::session::EndReason;
 use huiyi_domain::time::now_millis;
+use huiyi_store::RecordedFact;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -25,6 +28,20 @@ pub async fn close_idle_sessions(app: AppState, mut stop: watch::Receiver<bool>)
             .await
         {
             Ok(closed) => {
+                // Pages still connected (someone waiting to be admitted) hear of the close.
+                let ended: Vec<RecordedFact> = closed
+                    .iter()
+                    .map(|s| RecordedFact {
+                        session_id: s.id,
+                        event_id: s.event_id,
+                        occurrence: s.occurrence,
+                        at_ms: s.closed_ms.unwrap_or(now),
+                        fact: Fact::SessionEnded {
+                            reason: EndReason::Grace,
+                        },
+                    })
+                    .collect();
+                app.sessions.hub().publish(&ended).await;
                 for s in closed {
                     metrics::counter!("huiyi_sessions_closed_by_grace_total").increment(1);
                     tracing::info!(

@@ -270,3 +270,57 @@ async fn presence_reaches_pages_on_another_replica() {
     send(&mut host.ws, json!({"type": "end"})).await;
     until(&mut guest.ws, |m| m["type"] == "ended").await;
 }
+
+/// Someone waiting for a host who has not come yet keeps the session open past the grace
+/// period; the host then finds them waiting. When the host ends the meeting, the waiting page
+/// is told, and the meeting stays ended.
+#[tokio::test]
+async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
+    let app = spawn_app_with(|c| c.session_grace_secs = 1).await;
+    let env = app
+        .post(
+            "/confopenapi/room/reservConference",
+            KEY_A,
+            &json!({"userId": HOST_A, "title": "wait", "length": 60, "starttime": local_in_hours(1), "useWaitingRoom": 1}),
+        )
+        .await;
+    let cid = env["result"]["conferenceId"].as_str().unwrap().to_owned();
+    let base = app
+        .post(
+            &format!("/conference/conference/getConferenceBaseInfoById/6/{cid}"),
+            KEY_A,
+            &json!({}),
+        )
+        .await;
+    let mut guest = open(
+        &app.url,
+        &code_of(&base["result"]["attendeeJoinUrl"]),
+        join("Early", "early"),
+    )
+    .await;
+    assert_eq!(guest.hello["waiting"], true);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let b = app
+        .store
+        .booking_anywhere(&huiyi_domain::ConferenceId::parse(&cid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let held = app.store.sessions_of(b.event_id).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert!(held[0].is_open(), "still open for the one waiting");
+    let mut host = open(
+        &app.url,
+        &code_of(&base["result"]["hostJoinUrl"]),
+        join("Host", "host"),
+    )
+    .await;
+    let waiting = host.hello["state"]["waiting"].as_array().unwrap().clone();
+    assert_eq!(waiting.len(), 1, "{}", host.hello);
+    assert_eq!(waiting[0]["name"], "Early");
+    send(&mut host.ws, json!({"type": "end"})).await;
+    until(&mut guest.ws, |m| m["type"] == "ended").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.status(&cid).await.0, 4, "nobody reopened it");
+    assert_eq!(app.store.sessions_of(b.event_id).await.unwrap().len(), 1);
+}

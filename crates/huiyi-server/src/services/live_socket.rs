@@ -241,11 +241,16 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
                         }
                         continue;
                     }
-                    Fact::SessionEnded { .. } if !admitted => {
-                        // The session closed around someone still waiting: wait on in the next.
+                    Fact::SessionEnded { reason: EndReason::Grace } if !admitted => {
+                        // The session closed by itself around someone still waiting: wait on
+                        // in the next one.
                         let again = Fact::ParticipantWaiting { participant: me.clone() };
                         let _ = app.sessions.record_page(&seat.view, advance, vec![again]).await;
                         continue;
+                    }
+                    Fact::SessionEnded { .. } if !admitted => {
+                        let _ = send(&mut socket, &json!({"type": "ended"})).await;
+                        break Gone::Ended;
                     }
                     _ => {}
                 }

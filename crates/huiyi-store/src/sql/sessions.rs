@@ -387,6 +387,11 @@ macro_rules! sql_sessions {
                         changed = true;
                     }
                 }
+                // Someone waiting to be admitted keeps the session from closing as empty.
+                Fact::ParticipantWaiting { .. } if open => {
+                    s.empty_since_ms = None;
+                    changed = true;
+                }
                 Fact::VoiceSwitched {
                     participant_id,
                     voice,
@@ -513,6 +518,9 @@ macro_rules! sql_sessions {
                 facts.sort_by_key(|f| f.at_ms);
                 let mut current = latest_session(conn, lock, event_id, occurrence).await?;
                 let mut dirty = false;
+                let someone_waits = facts
+                    .iter()
+                    .any(|f| matches!(f.fact, Fact::ParticipantWaiting { .. }));
                 for f in facts {
                     let state = current.as_ref().map(SessionRow::state).transpose()?;
                     match f.fact.placement(state.as_ref(), f.at_ms) {
@@ -565,7 +573,11 @@ macro_rules! sql_sessions {
                 if let Some(mut s) = current {
                     // Opened by facts that brought no one in (a wait, a lock): empty from the
                     // start, so the grace period applies to it too.
-                    if s.is_open() && s.attendees == 0 && s.empty_since_ms.is_none() {
+                    if s.is_open()
+                        && s.attendees == 0
+                        && s.empty_since_ms.is_none()
+                        && !someone_waits
+                    {
                         s.empty_since_ms = Some(s.opened_ms);
                         dirty = true;
                     }
