@@ -79,13 +79,6 @@ async fn a_secure_link_admits_exactly_its_usable_count_across_two_replicas() {
     }
 }
 
-/// The `wsPath` a join page hands its script.
-fn ws_path(html: &str) -> String {
-    let start = html.find("\"wsPath\":\"").expect("a wsPath in the page") + 10;
-    let end = start + html[start..].find('"').unwrap();
-    html[start..end].replace("\\u0026", "&")
-}
-
 /// A login-free link (21) is spent by opening its page; the page's socket then joins with a
 /// pass of its own, as the link's user, and may reconnect. The spent token joins nothing.
 #[tokio::test]
@@ -108,7 +101,7 @@ async fn a_one_use_link_opens_one_page_whose_socket_joins_as_its_user() {
         .await
         .unwrap();
     assert_eq!(page.status(), 200);
-    let path = ws_path(&page.text().await.unwrap());
+    let path = socket::ws_path(&page.text().await.unwrap());
     let token = link
         .split("token=")
         .nth(1)

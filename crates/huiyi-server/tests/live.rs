@@ -2,7 +2,7 @@
 //! closing a tab, the end; the waiting room, the watchword, the lock; presence across replicas.
 
 mod common;
-use common::socket::*;
+use common::socket::{self, *};
 use common::*;
 use serde_json::json;
 use std::time::Duration;
@@ -323,4 +323,108 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.status(&cid).await.0, 4, "nobody reopened it");
     assert_eq!(app.store.sessions_of(b.event_id).await.unwrap().len(), 1);
+}
+
+/// Books a room-era meeting with these settings; returns (conferenceId, host code, attendee
+/// code, pcode2).
+async fn room_meeting(
+    app: &TestApp,
+    settings: serde_json::Value,
+) -> (String, String, String, String) {
+    let mut body = json!({"userId": HOST_A, "title": "settings", "length": 60, "starttime": local_in_hours(1)});
+    for (k, v) in settings.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let env = app
+        .post("/confopenapi/room/reservConference", KEY_A, &body)
+        .await;
+    assert_eq!(env["status"], 0, "{env}");
+    let cid = env["result"]["conferenceId"].as_str().unwrap().to_owned();
+    let base = app
+        .post(
+            &format!("/conference/conference/getConferenceBaseInfoById/6/{cid}"),
+            KEY_A,
+            &json!({}),
+        )
+        .await;
+    let r = &base["result"];
+    (
+        cid,
+        code_of(&r["hostJoinUrl"]),
+        code_of(&r["attendeeJoinUrl"]),
+        r["pcode2"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn join_tags_are_picked_from_the_list_and_kept_on_the_participant() {
+    let app = spawn_app().await;
+    let (cid, _, guest_code, _) = room_meeting(
+        &app,
+        json!({"joinConfSelTag": 1, "joinConfTags": "销售,研发"}),
+    )
+    .await;
+    let none = open(&app.url, &guest_code, join("T", "tag-none")).await;
+    assert_eq!(none.hello["reason"], "tag", "{}", none.hello);
+    let mut other = join("T", "tag-other");
+    other["tag"] = json!("财务");
+    assert_eq!(
+        open(&app.url, &guest_code, other).await.hello["reason"],
+        "tag"
+    );
+    let mut ok = join("T", "tag-ok");
+    ok["tag"] = json!("研发");
+    let page = open(&app.url, &guest_code, ok).await;
+    assert_eq!(page.hello["type"], "joined", "{}", page.hello);
+    assert_eq!(page.hello["state"]["participants"][0]["tag"], "研发");
+    let b = app
+        .store
+        .booking_anywhere(&huiyi_domain::ConferenceId::parse(&cid).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let session = &app.store.sessions_of(b.event_id).await.unwrap()[0];
+    let people = app.store.session_participants(session.id).await.unwrap();
+    assert_eq!(
+        people[0].participant.tag, "研发",
+        "stored on the participant"
+    );
+}
+
+#[tokio::test]
+async fn join_login_admits_only_known_users_through_their_token_link() {
+    let app = spawn_app().await;
+    let (cid, _, guest_code, pcode2) = room_meeting(&app, json!({"joinLogin": 1})).await;
+    let plain = open(&app.url, &guest_code, join("Anyone", "anon-0001")).await;
+    assert_eq!(plain.hello["reason"], "login", "{}", plain.hello);
+    // By the meeting number and passcode: still nobody known.
+    let by_id = socket::open_path(
+        &app.url,
+        &format!("/live/by-id/{cid}"),
+        json!({"type": "join", "name": "Anyone", "clientId": "anon-0002", "pcode": pcode2}),
+    )
+    .await;
+    assert_eq!(by_id.hello["reason"], "login");
+    let env = app
+        .post(
+            "/confopenapi/conference/launch/joinConferenceNoSecret",
+            KEY_A,
+            &json!({"pcode": pcode2, "userId": INVITEE_A}),
+        )
+        .await;
+    let link = env["result"]["joinLink"].as_str().unwrap().to_owned();
+    let html = app
+        .client
+        .get(format!("{link}&priority=web"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let path = socket::ws_path(&html);
+    let known = socket::open_path(&app.url, &path, join("", "known-0001")).await;
+    assert_eq!(known.hello["type"], "joined", "{}", known.hello);
+    assert_eq!(known.hello["you"]["name"], "分流测试1");
+    assert_eq!(app.status(&cid).await.1, 1);
 }

@@ -73,3 +73,10 @@ pub fn fact_of(kind: &'static str) -> impl Fn(&Value) -> bool {
 pub async fn send(ws: &mut Socket, v: Value) {
     ws.send(Message::text(v.to_string())).await.unwrap();
 }
+
+/// The `wsPath` a join page hands its script.
+pub fn ws_path(html: &str) -> String {
+    let start = html.find("\"wsPath\":\"").expect("a wsPath in the page") + 10;
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].replace("\\u0026", "&")
+}
