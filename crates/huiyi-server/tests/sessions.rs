@@ -507,3 +507,52 @@ async fn events_may_name_the_meeting_by_passcode() {
         .await;
     assert_eq!(app.status(cid).await, (2, 1, 1));
 }
+
+#[tokio::test]
+async fn a_meeting_its_host_has_ended_can_no_longer_be_edited_or_cancelled() {
+    let app = spawn_app().await;
+    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = now_ms();
+    app.events(vec![participant_event(
+        "ed-1",
+        "participant.joined",
+        &cid,
+        "host",
+        t,
+    )])
+    .await;
+    let edit = json!({"conferenceId": cid, "userId": HOST_A, "title": "renamed while live"});
+    let live = app
+        .post(
+            "/conference/conference/updateReservConference",
+            KEY_A,
+            &edit,
+        )
+        .await;
+    assert_eq!(
+        live["status"], 0,
+        "a live meeting may still be edited: {live}"
+    );
+    app.events(vec![room_event("ed-2", "session.ended", &cid, t + 1)])
+        .await;
+    let ended = app
+        .post(
+            "/conference/conference/updateReservConference",
+            KEY_A,
+            &edit,
+        )
+        .await;
+    assert_eq!(ended["status"], 50711, "{ended}");
+    let cancel = app
+        .post(
+            "/confopenapi/room/cancelReservConference",
+            KEY_A,
+            &json!({"conferenceId": cid, "userId": HOST_A}),
+        )
+        .await;
+    assert_eq!(cancel["status"], 50711, "{cancel}");
+    assert_eq!(app.status(&cid).await.0, 4);
+}

@@ -135,6 +135,7 @@ impl From<LinkError> for Problem {
             LinkError::Expired => Problem::Expired,
             LinkError::UsedUp => Problem::UsedUp,
             LinkError::Cancelled => Problem::Cancelled,
+            LinkError::Unavailable => Problem::Server,
         }
     }
 }

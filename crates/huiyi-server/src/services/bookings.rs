@@ -227,15 +227,21 @@ impl Bookings {
                     b.conference_id
                 ),
             )),
-            Status::Ended | Status::Expired => Err(ApiError::new(
-                Code::ConferenceOver,
-                format!(
-                    "conference {} is over and can no longer be changed",
-                    b.conference_id
-                ),
-            )),
+            Status::Ended | Status::Expired => Err(over(&b)),
+            // A single meeting whose session its host has ended (status 4) is over too, even
+            // before its booked end. A series goes on to its next occurrence.
+            _ if !b.is_series() && self.held_and_ended(&b).await? => Err(over(&b)),
             _ => Ok(b),
         }
+    }
+
+    async fn held_and_ended(&self, b: &Booking) -> ApiResult<bool> {
+        let latest = self.store.latest_sessions(&[b.event_id]).await?;
+        Ok(latest
+            .iter()
+            .filter(|s| s.occurrence == b.occurrence_key())
+            .max_by_key(|s| s.id)
+            .is_some_and(|s| !s.is_open()))
     }
 
     pub async fn get(&self, t: &Credential, target: &Target) -> ApiResult<Booking> {
@@ -410,6 +416,16 @@ impl Bookings {
         }
         Ok(out)
     }
+}
+
+fn over(b: &Booking) -> ApiError {
+    ApiError::new(
+        Code::ConferenceOver,
+        format!(
+            "conference {} is over and can no longer be changed",
+            b.conference_id
+        ),
+    )
 }
 
 pub fn customer_zone(t: &Credential) -> Zone {

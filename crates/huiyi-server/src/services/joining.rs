@@ -41,6 +41,8 @@ pub enum LinkError {
     UsedUp,
     /// The meeting is cancelled.
     Cancelled,
+    /// The server could not tell (the database failed); the cause is logged. Try again.
+    Unavailable,
 }
 
 impl std::fmt::Display for LinkError {
@@ -50,6 +52,7 @@ impl std::fmt::Display for LinkError {
             LinkError::Expired => "this link has expired",
             LinkError::UsedUp => "this link has been used as often as it may be",
             LinkError::Cancelled => "this meeting has been cancelled",
+            LinkError::Unavailable => "the link could not be opened just now; try again",
         })
     }
 }
@@ -515,5 +518,5 @@ fn still_open(
 /// has no variant for it: the page shows such a link as no longer valid.)
 fn failed(e: impl std::fmt::Display) -> LinkError {
     tracing::error!(error = %e, "opening a join link failed");
-    LinkError::Expired
+    LinkError::Unavailable
 }

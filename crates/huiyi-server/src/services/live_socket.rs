@@ -373,6 +373,13 @@ async fn resolve(app: &AppState, entry: &Entry, pcode: Option<&str>) -> Result<S
                         LinkError::Expired => ("expired", "this link has expired"),
                         LinkError::UsedUp => ("usedup", "this link has been used up"),
                         LinkError::Cancelled => ("cancelled", "the meeting is cancelled"),
+                        LinkError::Unavailable => {
+                            return Refusal::new(
+                                "invalid",
+                                Code::Internal,
+                                "the link could not be opened just now; try again",
+                            );
+                        }
                     };
                     Refusal::new(reason, Code::NotJoinable, msg)
                 })?;
