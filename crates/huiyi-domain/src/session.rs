@@ -232,9 +232,17 @@ impl Fact {
     /// meeting (if any).
     pub fn placement(&self, latest: Option<&SessionState>, at_ms: i64) -> Placement {
         let inside = self.happens_inside();
+        // Someone leaving never starts a meeting that has been held: a leave after the close
+        // (a tab closing as the host ends it) belongs to the session it left.
+        let leaving = matches!(
+            self,
+            Fact::ParticipantLeft { .. } | Fact::ParticipantRemoved { .. }
+        );
         match latest {
             Some(s) if s.is_open() => Placement::Open,
-            Some(s) if !inside || s.closed_ms.is_some_and(|c| at_ms <= c) => Placement::Latest,
+            Some(s) if !inside || leaving || s.closed_ms.is_some_and(|c| at_ms <= c) => {
+                Placement::Latest
+            }
             _ if inside => Placement::New,
             _ => Placement::Nowhere,
         }
@@ -530,6 +538,15 @@ mod tests {
         let closed = session(Some(10_000));
         assert_eq!(joined.placement(Some(&closed), 9_000), Placement::Latest);
         assert_eq!(joined.placement(Some(&closed), 11_000), Placement::New);
+        let left = Fact::ParticipantLeft {
+            participant_id: "p".into(),
+        };
+        assert_eq!(left.placement(Some(&closed), 11_000), Placement::Latest);
+        assert_eq!(
+            left.placement(None, 11_000),
+            Placement::New,
+            "kept, to pair later"
+        );
         assert_eq!(
             recording.placement(Some(&closed), 99_000),
             Placement::Latest

@@ -556,3 +556,30 @@ async fn a_meeting_its_host_has_ended_can_no_longer_be_edited_or_cancelled() {
     assert_eq!(cancel["status"], 50711, "{cancel}");
     assert_eq!(app.status(&cid).await.0, 4);
 }
+
+#[tokio::test]
+async fn a_leave_after_the_end_does_not_reopen_the_meeting() {
+    let app = spawn_app().await;
+    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = now_ms();
+    app.events(vec![
+        participant_event("la-1", "participant.joined", &cid, "host", t),
+        participant_event("la-2", "participant.joined", &cid, "guest", t + 1),
+        room_event("la-3", "session.ended", &cid, t + 2),
+    ])
+    .await;
+    // The guest's tab closes just after the host ended it.
+    app.events(vec![participant_event(
+        "la-4",
+        "participant.left",
+        &cid,
+        "guest",
+        t + 3,
+    )])
+    .await;
+    assert_eq!(app.status(&cid).await, (4, 0, 1));
+    assert_eq!(sessions(&app, &cid).await.len(), 1);
+}

@@ -1,4 +1,4 @@
-//! Sessions: recording what happens in meetings (media events, and later the join page), and
+//! Sessions: recording what happens in meetings (media events and the join page), and
 //! reading the latest session of the meetings an answer speaks of.
 
 use super::bookings::Bookings;
