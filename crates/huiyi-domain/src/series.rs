@@ -195,10 +195,6 @@ impl Booking {
             })
     }
 
-    pub fn span_start(&self) -> i64 {
-        self.span().0
-    }
-
     pub fn span_end(&self) -> i64 {
         self.span().1
     }
@@ -297,7 +293,7 @@ mod tests {
         let all = b.occurrences();
         assert_eq!(all[0].start, T0 - DAY);
         assert_eq!(all[0].title, "moved");
-        assert_eq!(b.span_start(), T0 - DAY);
+        assert_eq!(b.span().0, T0 - DAY);
         assert!(b.occurrence_cancelled(&all[1]));
         assert_eq!(b.occurrences_in(T0 + 7 * DAY, T0 + 8 * DAY).len(), 1);
         let view = b.as_occurrence(&all[1]);

@@ -422,10 +422,6 @@ impl LiveState {
     pub fn is_present(&self, id: &str) -> bool {
         self.participants.iter().any(|p| p.id == id)
     }
-
-    pub fn is_waiting(&self, id: &str) -> bool {
-        self.waiting.iter().any(|p| p.id == id)
-    }
 }
 
 /// The latest session of each meeting (booking, or occurrence of a series), for answers that

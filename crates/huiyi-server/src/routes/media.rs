@@ -12,7 +12,6 @@ use axum::routing::post;
 use huiyi_domain::time::now_millis;
 use huiyi_wire::media::{self, MediaAnswer};
 use huiyi_wire::{Code, Family};
-use secrecy::ExposeSecret;
 use std::time::Instant;
 
 pub fn routes() -> Router<AppState> {
@@ -46,7 +45,7 @@ async fn events(State(app): State<AppState>, req: Request) -> Response {
                  default), or the upload broke off",
             )
         })?;
-        let Some(secret) = app.config.media_secret.as_ref() else {
+        let Some(secret) = app.config.media_secret_bytes() else {
             return Err(ApiError::new(
                 Code::MediaDisabled,
                 "this server takes no media events: start it with --media-secret or HUIYI_MEDIA_SECRET",
@@ -54,7 +53,7 @@ async fn events(State(app): State<AppState>, req: Request) -> Response {
         };
         let now_ms = now_millis();
         media::verify(
-            secret.expose_secret().as_bytes(),
+            secret,
             timestamp.as_deref(),
             signature.as_deref(),
             &body,

@@ -178,7 +178,11 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
         match snapshot(&app, &seat.view).await {
             Some((temp, state)) => json!({"type": "joined", "you": you, "waiting": false,
                 "meeting": meeting_json(&seat.view, &temp), "state": state}),
-            None => return,
+            None => {
+                // The join is recorded; without a greeting the page cannot stay, so it leaves.
+                record_leave(&app, &seat, &me.id).await;
+                return;
+            }
         }
     } else {
         json!({"type": "joined", "you": you, "waiting": true,

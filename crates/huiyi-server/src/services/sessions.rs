@@ -25,11 +25,19 @@ pub struct Sessions {
     hub: LiveHub,
 }
 
-/// The meeting an event is about, resolved.
-#[derive(Clone)]
+/// The booking an event names, resolved.
 struct Resolved {
     booking: Booking,
     customer: Customer,
+}
+
+/// The meeting (booking or occurrence) an event is about.
+#[derive(Clone, Copy)]
+struct Target {
+    customer: CustomerKey,
+    event_id: EventId,
+    occurrence: i64,
+    meeting: Meeting,
 }
 
 /// One meeting of a batch: what the answer reports about it.
@@ -159,7 +167,10 @@ impl Sessions {
     /// Records a batch of media events, all or nothing.
     pub async fn ingest(&self, events: Vec<MediaEvent>, now_ms: i64) -> ApiResult<MediaAnswer> {
         let now = now_ms.div_euclid(1000);
+        // A batch names few meetings many times: each is resolved (booking, customer,
+        // occurrence) once.
         let mut resolved: HashMap<String, Resolved> = HashMap::new();
+        let mut targets: HashMap<(String, Option<i64>), Target> = HashMap::new();
         let mut touched: HashMap<(EventId, i64), Touched> = HashMap::new();
         let mut facts = Vec::with_capacity(events.len());
         for (i, e) in events.into_iter().enumerate() {
@@ -175,30 +186,39 @@ impl Sessions {
                 MeetingRef::Conference(c) => format!("c{c}"),
                 MeetingRef::Passcode(p) => format!("p{p}"),
             };
-            let r = match resolved.get(&key) {
-                Some(r) => r.clone(),
+            let target_key = (key, e.occurrence_start);
+            let target = match targets.get(&target_key) {
+                Some(t) => *t,
                 None => {
-                    let r = self.resolve(&e.meeting, &place).await?;
-                    resolved.insert(key, r.clone());
-                    r
+                    if !resolved.contains_key(&target_key.0) {
+                        let r = self.resolve(&e.meeting, &place).await?;
+                        resolved.insert(target_key.0.clone(), r);
+                    }
+                    let r = &resolved[&target_key.0];
+                    let view = self.meeting_of(r, e.occurrence_start, &place, now).await?;
+                    let t = Target {
+                        customer: view.customer,
+                        event_id: view.event_id,
+                        occurrence: view.occurrence_key(),
+                        meeting: view.meeting(r.customer.advance_hours),
+                    };
+                    touched
+                        .entry((t.event_id, t.occurrence))
+                        .or_insert_with(|| Touched {
+                            conference_id: view.conference_id.as_str().to_owned(),
+                            series: view.is_series(),
+                            meeting: t.meeting,
+                        });
+                    targets.insert(target_key, t);
+                    t
                 }
             };
-            let view = self.meeting_of(&r, e.occurrence_start, &place, now).await?;
-            let occurrence = view.occurrence_key();
-            let meeting = view.meeting(r.customer.advance_hours);
-            touched
-                .entry((view.event_id, occurrence))
-                .or_insert_with(|| Touched {
-                    conference_id: view.conference_id.as_str().to_owned(),
-                    series: view.is_series(),
-                    meeting,
-                });
             facts.push(NewFact {
                 event_uid: e.event_id,
-                customer: r.booking.customer,
-                event_id: view.event_id,
-                occurrence,
-                meeting,
+                customer: target.customer,
+                event_id: target.event_id,
+                occurrence: target.occurrence,
+                meeting: target.meeting,
                 at_ms,
                 fact: e.fact,
             });
@@ -324,10 +344,5 @@ impl Sessions {
                 Ok(self.current(b, &index, r.customer.advance_hours, now))
             }
         }
-    }
-
-    /// Every session of a booking (tests, reports).
-    pub async fn of(&self, event_id: EventId) -> ApiResult<Vec<SessionState>> {
-        Ok(self.store.sessions_of(event_id).await?)
     }
 }
