@@ -8,7 +8,7 @@
 
 use crate::booking::Booking;
 use crate::recurrence::Rule;
-use crate::status::Status;
+use crate::session::SessionIndex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -168,6 +168,38 @@ impl Booking {
             .unwrap_or_else(|| self.single_occurrence())
     }
 
+    /// The meeting this booking stands for at `now`: the one rule every answer, page, socket and
+    /// worker applies. A series is the occurrence whose session is open, if one is (a session
+    /// may run past its booked end), else its current or next occurrence; a single meeting is
+    /// itself.
+    pub fn now_view(self, sessions: &SessionIndex, advance_hours: i64, now: i64) -> Booking {
+        if !self.is_series() {
+            return self;
+        }
+        if let Some(o) = self.open_occurrence(sessions) {
+            return self.as_occurrence(&o);
+        }
+        let o = self.current_or_next(now, advance_hours.saturating_mul(3600));
+        self.as_occurrence(&o)
+    }
+
+    /// A view chosen some other way (a host passcode picks the host's next meeting) moves to
+    /// the occurrence whose session is open, when that is another one.
+    pub fn following(self, sessions: &SessionIndex) -> Booking {
+        if !self.is_series() {
+            return self;
+        }
+        match self.open_occurrence(sessions) {
+            Some(o) if o.ori_start != self.occurrence_key() => self.as_occurrence(&o),
+            _ => self,
+        }
+    }
+
+    fn open_occurrence(&self, sessions: &SessionIndex) -> Option<Occurrence> {
+        let open = sessions.open_of(self.event_id)?;
+        self.occurrence(open.occurrence)
+    }
+
     /// An occurrence is cancelled on its own, or by the cancelling of the series before it
     /// began (cancelling a series cancels what is still to come; the past keeps its history).
     pub fn occurrence_cancelled(&self, o: &Occurrence) -> bool {
@@ -175,10 +207,6 @@ impl Booking {
             || self
                 .cancelled_at
                 .is_some_and(|at| self.series.is_none() || o.start >= at)
-    }
-
-    pub fn occurrence_status(&self, o: &Occurrence, now: i64) -> Status {
-        Status::from_clock(self.occurrence_cancelled(o), o.end(), now)
     }
 
     /// Where listings look for this booking: from the start of its earliest occurrence (one
@@ -231,6 +259,8 @@ mod tests {
     use super::*;
     use crate::booking::{BookingLinks, Details, PasswordType};
     use crate::ids::{BillingCode, ConferenceId, LinkCode, Passcode, UserId};
+    use crate::session::SessionState;
+    use crate::status::Status;
     use crate::time::Zone;
 
     const DAY: i64 = 86_400;
@@ -323,10 +353,45 @@ mod tests {
         // Over: the last one, whose status is expired.
         let last = b.current_or_next(T0 + 30 * DAY, 3600);
         assert_eq!(last.start, T0 + 14 * DAY);
-        assert_eq!(b.occurrence_status(&last, T0 + 30 * DAY), Status::Expired);
+        assert_eq!(
+            b.as_occurrence(&last).status_at(T0 + 30 * DAY),
+            Status::Expired
+        );
         // A series cancelled after its first occurrence keeps that one's history.
         b.cancelled_at = Some(T0 + DAY);
         assert!(!b.occurrence_cancelled(&b.occurrences()[0]));
         assert!(b.occurrence_cancelled(&b.occurrences()[1]));
+    }
+
+    #[test]
+    fn now_view_follows_an_open_session_past_its_occurrence() {
+        let b = weekly(3);
+        let session = |occurrence: i64, closed_ms: Option<i64>| SessionState {
+            id: 1,
+            temp_conference_id: crate::TempConferenceId::generate(),
+            event_id: b.event_id,
+            occurrence,
+            opened_ms: occurrence * 1000,
+            closed_ms,
+            locked: false,
+            attendees: 1,
+        };
+        let none = SessionIndex::default();
+        // Without sessions: the current or next occurrence.
+        let view = b.clone().now_view(&none, 1, T0 + 2 * DAY);
+        assert_eq!(view.occurrence_of, Some(T0 + 7 * DAY));
+        // The first occurrence's session still runs two days on: that occurrence.
+        let open = SessionIndex::new([session(T0, None)]);
+        let view = b.clone().now_view(&open, 1, T0 + 2 * DAY);
+        assert_eq!(view.occurrence_of, Some(T0));
+        assert_eq!(view.start, T0);
+        // Closed, it no longer holds the view.
+        let closed = SessionIndex::new([session(T0, Some(T0 * 1000 + 60_000))]);
+        let view = b.clone().now_view(&closed, 1, T0 + 2 * DAY);
+        assert_eq!(view.occurrence_of, Some(T0 + 7 * DAY));
+        // A single meeting is itself, whatever the sessions.
+        let mut single = b.clone();
+        single.series = None;
+        assert_eq!(single.clone().now_view(&open, 1, T0 + 2 * DAY), single);
     }
 }

@@ -27,6 +27,17 @@ pub struct User {
     pub admin: bool,
 }
 
+impl User {
+    /// The user as people see them: the name, or the email when the account has no name.
+    pub fn display_name(&self) -> String {
+        if self.name.trim().is_empty() {
+            self.email.clone()
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
 /// What a presented credential resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credential {

@@ -2,9 +2,10 @@
 //! `127.0.0.1:0`, pass the listener in and wait on `/readyz`).
 
 use crate::call::{RequestId, envelope_response, family_of, new_request_id};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::routes;
-use crate::services::{Bookings, Credentials, Joining, LiveHub, Sessions};
+use crate::services::{Bookings, Credentials, Joining, LiveHub, Meetings, Sessions};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
@@ -21,7 +22,9 @@ use tracing::Instrument;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
+    pub clock: Clock,
     pub credentials: Credentials,
+    pub meetings: Meetings,
     pub bookings: Bookings,
     pub sessions: Sessions,
     pub joining: Joining,
@@ -48,19 +51,33 @@ impl AppState {
     }
 
     pub fn with_hub(store: Arc<dyn Store>, config: Config, hub: LiveHub) -> Self {
+        Self::with_clock(store, config, hub, Clock::system())
+    }
+
+    /// State on a clock of the caller's: tests set the time instead of waiting for it.
+    pub fn with_clock(store: Arc<dyn Store>, config: Config, hub: LiveHub, clock: Clock) -> Self {
         let config = Arc::new(config);
-        let bookings = Bookings::new(store.clone());
-        let sessions = Sessions::new(store.clone(), bookings.clone(), hub);
+        let meetings = Meetings::new(store.clone());
+        let bookings = Bookings::new(store.clone(), meetings.clone(), clock.clone());
+        let sessions = Sessions::new(
+            store.clone(),
+            bookings.clone(),
+            meetings.clone(),
+            hub,
+            clock.clone(),
+        );
         Self {
             joining: Joining::new(
                 store.clone(),
                 bookings.clone(),
-                sessions.clone(),
+                meetings.clone(),
                 &config.public_url,
             ),
             sessions,
             bookings,
+            meetings,
             credentials: Credentials::default(),
+            clock,
             store,
             config,
         }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod call;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod media_cli;

@@ -50,7 +50,7 @@ impl AnswerCtx<'_> {
 
     /// The host as people see them: the name, or the email when the account has no name.
     fn host_name(&self) -> String {
-        display_name(&self.host.name, &self.host.email)
+        self.host.display_name()
     }
 
     fn host_link(&self, b: &Booking) -> String {
@@ -70,6 +70,34 @@ impl AnswerCtx<'_> {
         self.link(&b.links.wcall)
     }
 
+    /// The status part of the context.
+    pub fn status(&self) -> StatusCtx<'_> {
+        StatusCtx {
+            now: self.now,
+            customer: self.customer,
+            sessions: self.sessions,
+        }
+    }
+
+    fn status_code(&self, b: &Booking) -> i64 {
+        self.status().status_code(b)
+    }
+
+    fn advance_hours(&self) -> String {
+        self.status().advance_hours()
+    }
+}
+
+/// What a status answer needs: no host, no links. getConfStatus, which room panels poll, is
+/// answered from this alone.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusCtx<'a> {
+    pub now: i64,
+    pub customer: &'a Customer,
+    pub sessions: &'a SessionIndex,
+}
+
+impl StatusCtx<'_> {
     fn session(&self, b: &Booking) -> Option<&SessionState> {
         self.sessions.latest(b)
     }
@@ -102,14 +130,6 @@ impl AnswerCtx<'_> {
 /// (that is `conferenceTitle`/`dTitle`); example 01 shows `邀请您参加eyh1的会议`.
 pub fn invitation_title(host_name: &str) -> String {
     format!("邀请您参加{host_name}的会议")
-}
-
-fn display_name(name: &str, fallback: &str) -> String {
-    if name.trim().is_empty() {
-        fallback.to_owned()
-    } else {
-        name.to_owned()
-    }
 }
 
 /// An invitee's name as listings show it: the name, else the email (example 05 shows invitees

@@ -243,10 +243,32 @@ pub fn decode_once(s: &str) -> String {
     }
 }
 
+/// The percent-decoded segments after `marker` in a raw path; empty segments are kept.
+pub fn path_segments(path: &str, marker: &str) -> Vec<String> {
+    let Some(pos) = path.find(marker) else {
+        return Vec::new();
+    };
+    path[pos + marker.len()..]
+        .split('/')
+        .map(decode_once)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn segments_keep_empty_ones_and_decode() {
+        assert_eq!(
+            path_segments(
+                "/conference/conference/cancelReservConference/6/239130656//eyh1%40test1.com",
+                "/cancelReservConference/"
+            ),
+            vec!["6", "239130656", "", "eyh1@test1.com"]
+        );
+    }
 
     fn f(v: Value) -> Fields {
         match v {

@@ -6,7 +6,6 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
-use huiyi_domain::time::now_unix;
 use huiyi_wire::answers;
 use huiyi_wire::joining::{
     CLIENT_SITE, CLIENT_VERSION, JoinRequest, LaunchClientRequest, LaunchRequest, NoSecretRequest,
@@ -32,7 +31,9 @@ async fn join_conference(State(app): State<AppState>, call: Call) -> Response {
     let outcome = async {
         let t = call.tenant(&app).await?;
         let req = JoinRequest::parse(call.fields()?)?;
-        app.joining.join_link(&t, &req, now_unix()).await
+        app.joining
+            .join_link(&t.customer, &req, app.clock.now())
+            .await
     };
     call.answer(outcome.await)
 }
@@ -42,7 +43,10 @@ async fn launch_string_of(State(app): State<AppState>, call: Call) -> Response {
     let outcome = async {
         let t = call.tenant(&app).await?;
         let req = LaunchRequest::parse(call.fields()?)?;
-        let fields = app.joining.launch_fields(&t, &req, now_unix()).await?;
+        let fields = app
+            .joining
+            .launch_fields(&t.customer, &req, app.clock.now())
+            .await?;
         Ok(launch_string(&fields).to_string())
     };
     call.answer(outcome.await)
@@ -53,7 +57,10 @@ async fn join_conference_no_secret(State(app): State<AppState>, call: Call) -> R
     let outcome = async {
         let t = call.tenant(&app).await?;
         let req = NoSecretRequest::parse(call.fields()?)?;
-        let (link, token) = app.joining.no_secret_link(&t, &req, now_unix()).await?;
+        let (link, token) = app
+            .joining
+            .no_secret_link(&t.customer, &req, app.clock.now())
+            .await?;
         Ok(answers::join_no_secret(&link, &token, req.user_id))
     };
     call.answer(outcome.await)
@@ -64,7 +71,10 @@ async fn launch_meeting_client(State(app): State<AppState>, call: Call) -> Respo
     let outcome = async {
         let t = call.tenant(&app).await?;
         let req = LaunchClientRequest::parse(call.fields()?)?;
-        let token = app.joining.client_login(&t, &req, now_unix()).await?;
+        let token = app
+            .joining
+            .client_login(&t.customer, &req, app.clock.now())
+            .await?;
         Ok(answers::launch_client(
             CLIENT_SITE,
             CLIENT_VERSION,

@@ -16,7 +16,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use huiyi_domain::joining::LinkRole;
-use huiyi_domain::time::now_unix;
 use huiyi_domain::{Booking, ConferenceId};
 use rust_embed::RustEmbed;
 use text::Lang;
@@ -288,7 +287,7 @@ async fn short_link(
     let wuid = visit
         .param("wuid")
         .and_then(|w| w.trim().parse::<i64>().ok());
-    let now = now_unix();
+    let now = app.clock.now();
     // Looking spends nothing; only opening the join page spends a use of a secure link.
     let peeked = match app.joining.peek_link(&code, token, wuid, now).await {
         Ok(opened) => opened,
@@ -341,7 +340,7 @@ async fn short_link(
             let known = opened
                 .user
                 .as_ref()
-                .map(crate::services::display_name)
+                .map(huiyi_domain::User::display_name)
                 .unwrap_or_default();
             let page = join_page(
                 &visit,
@@ -379,31 +378,21 @@ async fn by_number(
 
 /// A meeting by its number, as it stands now (for a series: the occurrence joining is about).
 async fn meeting_by_number(app: &AppState, conference_id: &str) -> Result<Booking, Problem> {
-    let server = |e: huiyi_store::StoreError| {
-        tracing::error!(error = %e, "a meeting could not be read for its page");
+    let server = |e: crate::error::ApiError| {
+        tracing::error!(code = e.code.number(), msg = %e.message, "a meeting could not be read for its page");
         Problem::Server
     };
     let cid = ConferenceId::parse(conference_id).map_err(|_| Problem::NoMeeting)?;
-    let raw = app
-        .store
-        .booking_anywhere(&cid)
+    let (meeting, _) = app
+        .meetings
+        .anywhere(&cid, app.clock.now())
         .await
         .map_err(server)?
         .ok_or(Problem::NoMeeting)?;
-    if raw.is_cancelled() {
+    if meeting.cancelled {
         return Err(Problem::Cancelled);
     }
-    let customer = app
-        .store
-        .customer_by_key(raw.customer)
-        .await
-        .map_err(server)?
-        .ok_or(Problem::NoMeeting)?;
-    Ok(crate::services::current_view(
-        raw,
-        customer.advance_hours,
-        now_unix(),
-    ))
+    Ok(meeting.view)
 }
 
 /// The join page. `host`: what the link says (`None`: the passcode will say). `typed`: a name

@@ -1,60 +1,50 @@
-//! Booking meetings: book, edit, cancel, read and list. What is particular to series lives in
-//! `series.rs`.
+//! Booking meetings: book, edit and cancel. Reading and listing are in `lookups.rs`; what is
+//! particular to series lives in `series.rs`.
 
+use super::meetings::Meetings;
 use super::series::{
-    check_occurrence_open, current_view, edit_occurrence, edit_whole, named_occurrence,
-    occurrence_views, rule_of,
+    check_occurrence_open, edit_occurrence, edit_whole, named_occurrence, rule_of,
 };
+use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::Series;
 use huiyi_domain::time::{Zone, parse_time};
 use huiyi_domain::{
-    Booking, ConferenceId, Credential, Details, EventId, Invitee, MAX_INVITEES, MAX_LENGTH_MINUTES,
+    Booking, Customer, Details, EventId, Invitee, MAX_INVITEES, MAX_LENGTH_MINUTES,
     MAX_TITLE_CHARS, NewBooking, PasswordType, Status, User, UserId,
 };
-use huiyi_store::{PasscodeOwner, Store, StoreError, Window};
+use huiyi_store::{Store, StoreError, Window};
 use huiyi_wire::Code;
-use huiyi_wire::requests::{BookingRequest, HostRef, InviteeRef};
-use std::collections::HashMap;
+use huiyi_wire::requests::{BookingRequest, HostRef, InviteeRef, Target};
 use std::sync::Arc;
 
 /// How far ahead a meeting may be booked.
-const MAX_AHEAD_SECS: i64 = 5 * 366 * 86_400;
+pub(super) const MAX_AHEAD_SECS: i64 = 5 * 366 * 86_400;
 /// A start this far in the past is still accepted (clock skew, "start now" bookings).
 const PAST_GRACE_SECS: i64 = 300;
 /// Optimistic-concurrency retries for edits and cancels.
 const WRITE_RETRIES: usize = 3;
 
-/// Which booking a request names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Conference(String),
-    Event(EventId),
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Target::Conference(c) => f.write_str(c),
-            Target::Event(e) => write!(f, "with eventId {e}"),
-        }
-    }
-}
-
 #[derive(Clone)]
 pub struct Bookings {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) meetings: Meetings,
+    pub(super) clock: Clock,
 }
 
 impl Bookings {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, meetings: Meetings, clock: Clock) -> Self {
+        Self {
+            store,
+            meetings,
+            clock,
+        }
     }
 
     /// The user a request names as host (or acting user): 51104 when there is none in this
     /// customer, exactly as for a user that does not exist at all.
-    pub async fn user(&self, t: &Credential, who: &HostRef) -> ApiResult<User> {
-        let customer = t.customer.key;
+    pub async fn user(&self, c: &Customer, who: &HostRef) -> ApiResult<User> {
+        let customer = c.key;
         let found = match (who.user_id, &who.email) {
             (Some(id), _) => match UserId::new(id) {
                 Some(uid) => self.store.user(customer, uid).await?,
@@ -76,10 +66,12 @@ impl Bookings {
         })
     }
 
-    pub async fn book(&self, t: &Credential, req: BookingRequest) -> ApiResult<(Booking, User)> {
-        let host = self.user(t, &req.host).await?;
-        let now = huiyi_domain::time::now_unix();
-        let zone = req.timezone.unwrap_or_else(|| customer_zone(t));
+    /// Returns the booking as stored, with its host.
+    #[tracing::instrument(skip_all)]
+    pub async fn book(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
+        let host = self.user(c, &req.host).await?;
+        let now = self.clock.now();
+        let zone = req.timezone.unwrap_or_else(|| customer_zone(c));
         let start_text = req.start.as_deref().ok_or_else(|| {
             ApiError::invalid("starttime is required, e.g. \"2020-09-07 20:00:00\"")
         })?;
@@ -89,10 +81,10 @@ impl Bookings {
         })?)?;
         let title = match req.title.filter(|t| !t.is_empty()) {
             Some(t) => check_title(t)?,
-            None => format!("{}的会议", display_name(&host)),
+            None => format!("{}的会议", host.display_name()),
         };
         let invitees = match req.invitees {
-            Some(list) => self.resolve_invitees(t, list).await?,
+            Some(list) => self.resolve_invitees(c, list).await?,
             None => Vec::new(),
         };
         check_settings(&req.settings)?;
@@ -101,7 +93,7 @@ impl Bookings {
             None => None,
         };
         let new = NewBooking {
-            customer: t.customer.key,
+            customer: c.key,
             host: host.user_id,
             title,
             start,
@@ -120,7 +112,7 @@ impl Bookings {
         };
         let booking = self.store.create_booking(&new).await?;
         tracing::info!(event_id = booking.event_id, conference_id = %booking.conference_id, "booked");
-        Ok((current_view(booking, t.customer.advance_hours, now), host))
+        Ok((booking, host))
     }
 
     /// Changes only the fields the request names. Ids and passcodes stay; `password_type` on
@@ -128,32 +120,33 @@ impl Bookings {
     /// (`singleStartTime` / `ori_start`) moves, retitles or resizes that occurrence alone; an
     /// edit without one changes the whole series from now on, and occurrences that have already
     /// begun keep the times and title they were held with.
-    pub async fn edit(&self, t: &Credential, req: BookingRequest) -> ApiResult<(Booking, User)> {
+    #[tracing::instrument(skip_all)]
+    pub async fn edit(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
         let target = target_of(&req.conference_id, req.event_id)?;
         let actor = if req.host.is_empty() {
             None
         } else {
-            Some(self.user(t, &req.host).await?)
+            Some(self.user(c, &req.host).await?)
         };
         let invitees = match req.invitees.clone() {
-            Some(list) => Some(self.resolve_invitees(t, list).await?),
+            Some(list) => Some(self.resolve_invitees(c, list).await?),
             None => None,
         };
         check_settings(&req.settings)?;
         for _ in 0..WRITE_RETRIES {
-            let now = huiyi_domain::time::now_unix();
-            let mut b = self.writable(t, &target, actor.as_ref(), now).await?;
+            let now = self.clock.now();
+            let mut b = self.writable(c, &target, actor.as_ref(), now).await?;
             match &req.occurrence {
                 Some(text) => edit_occurrence(&mut b, text, &req, now)?,
                 None => edit_whole(&mut b, &req, invitees.as_ref(), now)?,
             }
             match self.store.update_booking(&b, now).await {
                 Ok(saved) => {
-                    let host = self.host_of(t, &saved).await?;
-                    return Ok((current_view(saved, t.customer.advance_hours, now), host));
+                    let host = self.host_of(c, &saved).await?;
+                    return Ok((saved, host));
                 }
                 Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(&target)),
+                Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(target)),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -162,21 +155,22 @@ impl Bookings {
 
     /// Cancels the booking (a series: every occurrence still to come), or with `occurrence`
     /// only the occurrence of a series that the rule started at that time.
+    #[tracing::instrument(skip_all)]
     pub async fn cancel(
         &self,
-        t: &Credential,
-        target: Target,
+        c: &Customer,
+        target: &Target,
         actor: &HostRef,
         occurrence: Option<&str>,
     ) -> ApiResult<Booking> {
         let actor = if actor.is_empty() {
             None
         } else {
-            Some(self.user(t, actor).await?)
+            Some(self.user(c, actor).await?)
         };
         for _ in 0..WRITE_RETRIES {
-            let now = huiyi_domain::time::now_unix();
-            let mut b = self.writable(t, &target, actor.as_ref(), now).await?;
+            let now = self.clock.now();
+            let mut b = self.writable(c, target, actor.as_ref(), now).await?;
             let write = match occurrence {
                 Some(text) => {
                     let o = named_occurrence(&b, text)?;
@@ -194,7 +188,7 @@ impl Bookings {
                     return Ok(saved);
                 }
                 Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(&target)),
+                Err(StoreError::NotFound) => return Err(ApiError::conference_not_found(target)),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -204,12 +198,12 @@ impl Bookings {
     /// The booking, if it may still be changed by `actor` (its host or an admin).
     async fn writable(
         &self,
-        t: &Credential,
+        c: &Customer,
         target: &Target,
         actor: Option<&User>,
         now: i64,
     ) -> ApiResult<Booking> {
-        let b = self.get(t, target).await?;
+        let b = self.meetings.booking(c.key, target).await?;
         if let Some(a) = actor
             && a.user_id != b.host
             && !a.admin
@@ -244,132 +238,17 @@ impl Bookings {
             .is_some_and(|s| !s.is_open()))
     }
 
-    pub async fn get(&self, t: &Credential, target: &Target) -> ApiResult<Booking> {
-        let customer = t.customer.key;
-        let found = match target {
-            Target::Conference(id) => match ConferenceId::parse(id) {
-                Ok(cid) => self.store.booking(customer, &cid).await?,
-                Err(_) => None,
-            },
-            Target::Event(e) => self.store.booking_by_event(customer, *e).await?,
-        };
-        found.ok_or_else(|| ApiError::conference_not_found(target))
-    }
-
-    /// The booking with its host; a series as its current or next occurrence.
-    pub async fn find(&self, t: &Credential, target: &Target) -> ApiResult<(Booking, User)> {
-        let b = self.get(t, target).await?;
-        let host = self.host_of(t, &b).await?;
-        let now = huiyi_domain::time::now_unix();
-        Ok((current_view(b, t.customer.advance_hours, now), host))
-    }
-
-    /// Bookings a passcode opens: a dynamic pair opens its booking; a host's fixed pair opens
-    /// that host's current or next fixed-passcode meeting.
-    pub async fn find_by_pcode(&self, t: &Credential, pcode: &str) -> ApiResult<(Booking, User)> {
-        let missing = || ApiError::conference_not_found(format!("with pcode {pcode}"));
-        match self.store.passcode_owner(t.customer.key, pcode).await? {
-            None => Err(missing()),
-            Some(PasscodeOwner::Booking(e)) => self.find(t, &Target::Event(e)).await,
-            Some(PasscodeOwner::Host(uid)) => {
-                let now = huiyi_domain::time::now_unix();
-                let window = Window {
-                    from: now,
-                    to: now + MAX_AHEAD_SECS,
-                };
-                let host = self
-                    .store
-                    .user(t.customer.key, uid)
-                    .await?
-                    .ok_or_else(missing)?;
-                let fixed: Vec<Booking> = self
-                    .store
-                    .host_bookings(t.customer.key, uid, window)
-                    .await?
-                    .into_iter()
-                    .filter(|b| b.password_type == PasswordType::Fixed)
-                    .collect();
-                let next = occurrence_views(&fixed, window.from, window.to)
-                    .into_iter()
-                    .find(|b| !b.is_cancelled())
-                    .ok_or_else(missing)?;
-                Ok((next, host))
-            }
-        }
-    }
-
-    pub async fn host_list(
-        &self,
-        t: &Credential,
-        who: &HostRef,
-        window: Window,
-    ) -> ApiResult<(User, Vec<Booking>)> {
-        check_window(window)?;
-        let host = self.user(t, who).await?;
-        let list = self
-            .store
-            .host_bookings(t.customer.key, host.user_id, window)
-            .await?;
-        Ok((host, list))
-    }
-
-    /// Every booking of the admin's customer in the window, paged by event id. Needs an admin
-    /// credential and an `adminUserId` that is an admin of the same customer.
-    pub async fn customer_list(
-        &self,
-        t: &Credential,
-        admin: &HostRef,
-        window: Window,
-        after: Option<EventId>,
-        limit: i64,
-    ) -> ApiResult<Vec<(Booking, User)>> {
-        check_window(window)?;
-        let refused = || {
-            ApiError::new(
-                Code::AdminCheckFailed,
-                "admin verification failed: use an admin key and an adminUserId that is an admin of the same customer",
-            )
-        };
-        if !t.admin {
-            return Err(refused());
-        }
-        let user = self.user(t, admin).await.map_err(|_| refused())?;
-        if !user.admin {
-            return Err(refused());
-        }
-        let list = self
-            .store
-            .customer_bookings(t.customer.key, window, after, limit)
-            .await?;
-        let mut hosts: HashMap<UserId, User> = HashMap::new();
-        let mut out = Vec::with_capacity(list.len());
-        for b in list {
-            let host = match hosts.get(&b.host) {
-                Some(h) => h.clone(),
-                None => {
-                    let h = self.host_of(t, &b).await?;
-                    hosts.insert(b.host, h.clone());
-                    h
-                }
-            };
-            out.push((b, host));
-        }
-        Ok(out)
-    }
-
-    async fn host_of(&self, t: &Credential, b: &Booking) -> ApiResult<User> {
-        self.store
-            .user(t.customer.key, b.host)
-            .await?
-            .ok_or_else(|| {
-                tracing::error!(event_id = b.event_id, "booking's host is missing");
-                ApiError::new(Code::Internal, "the meeting's host account is missing")
-            })
+    /// A booking's host; its absence is a broken database, not a client's mistake.
+    pub async fn host_of(&self, c: &Customer, b: &Booking) -> ApiResult<User> {
+        self.store.user(c.key, b.host).await?.ok_or_else(|| {
+            tracing::error!(event_id = b.event_id, "booking's host is missing");
+            ApiError::new(Code::Internal, "the meeting's host account is missing")
+        })
     }
 
     async fn resolve_invitees(
         &self,
-        t: &Credential,
+        c: &Customer,
         list: Vec<InviteeRef>,
     ) -> ApiResult<Vec<Invitee>> {
         if list.len() > MAX_INVITEES {
@@ -383,7 +262,7 @@ impl Bookings {
             match item {
                 InviteeRef::User { user_id, name } => {
                     let user = match UserId::new(user_id) {
-                        Some(uid) => self.store.user(t.customer.key, uid).await?,
+                        Some(uid) => self.store.user(c.key, uid).await?,
                         None => None,
                     }
                     .ok_or_else(|| {
@@ -394,7 +273,7 @@ impl Bookings {
                     out.push(Invitee {
                         user_id: Some(user.user_id),
                         name: if name.is_empty() {
-                            display_name(&user)
+                            user.display_name()
                         } else {
                             name
                         },
@@ -428,16 +307,8 @@ fn over(b: &Booking) -> ApiError {
     )
 }
 
-pub fn customer_zone(t: &Credential) -> Zone {
-    Zone::parse(&t.customer.timezone).unwrap_or_default()
-}
-
-pub fn display_name(u: &User) -> String {
-    if u.name.is_empty() {
-        u.email.clone()
-    } else {
-        u.name.clone()
-    }
+pub fn customer_zone(c: &Customer) -> Zone {
+    Zone::parse(&c.timezone).unwrap_or_default()
 }
 
 fn target_of(conference_id: &Option<String>, event_id: Option<EventId>) -> ApiResult<Target> {
@@ -502,15 +373,10 @@ pub(super) fn check_settings(s: &huiyi_domain::Settings) -> ApiResult<()> {
     Ok(())
 }
 
-fn check_window(w: Window) -> ApiResult<()> {
+pub(super) fn check_window(w: Window) -> ApiResult<()> {
     if w.to <= w.from {
         return Err(ApiError::invalid(
             "the end of the time window must be after its start",
-        ));
-    }
-    if w.to.saturating_sub(w.from) > MAX_AHEAD_SECS * 2 {
-        return Err(ApiError::invalid(
-            "the time window may span at most 10 years",
         ));
     }
     Ok(())

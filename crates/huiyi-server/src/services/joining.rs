@@ -7,14 +7,13 @@
 //! for one open, a login token for one login, each within 24 hours. Uses are taken by one atomic
 //! statement in the store, so opens racing on any number of replicas never exceed them.
 
-use super::bookings::{Bookings, Target, display_name};
-use super::series::current_view;
-use super::sessions::Sessions;
+use super::bookings::Bookings;
+use super::meetings::{MeetingNow, Meetings};
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::secrets::KeyHash;
 use huiyi_domain::{
-    Booking, Credential, Customer, CustomerKey, JoinToken, JoinTokenKind, LinkRole, NewJoinToken,
-    SessionIndex, SessionState, TokenSecret, User, UserId,
+    Booking, Customer, CustomerKey, JoinToken, JoinTokenKind, LinkRole, NewJoinToken, SessionIndex,
+    SessionState, TokenSecret, User, UserId,
 };
 use huiyi_store::Store;
 use huiyi_wire::Code;
@@ -24,6 +23,7 @@ use huiyi_wire::joining::{
 };
 use huiyi_wire::launch::LaunchFields;
 use huiyi_wire::requests::HostRef;
+use huiyi_wire::requests::Target;
 use std::sync::Arc;
 
 /// How long a login-free link (21) and a client login (22) stay usable.
@@ -63,7 +63,7 @@ impl std::error::Error for LinkError {}
 #[derive(Debug, Clone)]
 pub struct OpenedLink {
     /// The current meeting (a series: the occurrence whose session is open, else the current
-    /// or next one), as `Sessions::answerable` gives it.
+    /// or next one), as `Meetings` resolves it.
     pub booking: Booking,
     pub sessions: SessionIndex,
     pub customer: Customer,
@@ -80,7 +80,7 @@ pub struct OpenedLink {
 pub struct Joining {
     store: Arc<dyn Store>,
     bookings: Bookings,
-    sessions: Sessions,
+    meetings: Meetings,
     /// The base of every link, without a trailing slash.
     public_url: Arc<str>,
 }
@@ -107,13 +107,13 @@ impl Joining {
     pub fn new(
         store: Arc<dyn Store>,
         bookings: Bookings,
-        sessions: Sessions,
+        meetings: Meetings,
         public_url: &str,
     ) -> Self {
         Self {
             store,
             bookings,
-            sessions,
+            meetings,
             public_url: public_url.trim_end_matches('/').into(),
         }
     }
@@ -189,15 +189,17 @@ impl Joining {
             .map_err(failed)?
             .ok_or(LinkError::Unknown)?;
         let customer = self
-            .store
-            .customer_by_key(raw.customer)
+            .meetings
+            .customer(raw.customer)
             .await
-            .map_err(failed)?
-            .ok_or_else(|| failed("the booking's customer is missing"))?;
-        let view = current_view(raw, customer.advance_hours, now);
-        let (booking, sessions) = self
-            .sessions
-            .answerable(view, customer.advance_hours, now)
+            .map_err(|e| failed(e.message))?;
+        let MeetingNow {
+            view: booking,
+            sessions,
+            ..
+        } = self
+            .meetings
+            .of(raw, customer.advance_hours, now)
             .await
             .map_err(|e| failed(e.message))?;
         still_open(&booking, &sessions, customer.advance_hours, now)?;
@@ -280,23 +282,18 @@ impl Joining {
 
     /// 7: the host or attendee link (by `pcode`) with `?name=`, or, for `securityInfo`, with
     /// `?token=` of a secure token bound to its user.
-    pub async fn join_link(
-        &self,
-        t: &Credential,
-        req: &JoinRequest,
-        now: i64,
-    ) -> ApiResult<String> {
-        let found = self.by_passcode(t, &req.meeting, now).await?;
+    pub async fn join_link(&self, c: &Customer, req: &JoinRequest, now: i64) -> ApiResult<String> {
+        let found = self.by_passcode(c, &req.meeting, now).await?;
         let link = self.link(&found.booking, found.role);
         let Some(secure) = &req.secure else {
             return Ok(named_link(&link, req.name.as_deref().unwrap_or_default()));
         };
-        let user = self.user(t, secure.user_id).await?;
-        let name = req.name.clone().unwrap_or_else(|| display_name(&user));
+        let user = self.user(c, secure.user_id).await?;
+        let name = req.name.clone().unwrap_or_else(|| user.display_name());
         let token = self
             .issue(
                 JoinTokenKind::Secure,
-                t.customer.key,
+                c.key,
                 Some(&found),
                 &user,
                 name,
@@ -311,11 +308,11 @@ impl Joining {
     /// 8: what the launch string of the meeting `pcode` opens carries.
     pub async fn launch_fields(
         &self,
-        t: &Credential,
+        c: &Customer,
         req: &LaunchRequest,
         now: i64,
     ) -> ApiResult<LaunchFields> {
-        let found = self.by_passcode(t, &req.meeting, now).await?;
+        let found = self.by_passcode(c, &req.meeting, now).await?;
         let b = &found.booking;
         let conf_id = found
             .sessions
@@ -333,7 +330,7 @@ impl Joining {
             cid: b.conference_id.to_string(),
             huid: b.host.get(),
             user_id: 0,
-            customer_code: t.customer.code.clone(),
+            customer_code: c.code.clone(),
             pcode: req.meeting.pcode.clone(),
             name: req.name.clone(),
             icon_url: req.icon_url.clone(),
@@ -345,19 +342,19 @@ impl Joining {
     /// for one open within 24 hours. Returns (link, token).
     pub async fn no_secret_link(
         &self,
-        t: &Credential,
+        c: &Customer,
         req: &NoSecretRequest,
         now: i64,
     ) -> ApiResult<(String, String)> {
-        let found = self.by_passcode(t, &req.meeting, now).await?;
-        let user = self.user(t, req.user_id).await?;
+        let found = self.by_passcode(c, &req.meeting, now).await?;
+        let user = self.user(c, req.user_id).await?;
         let token = self
             .issue(
                 JoinTokenKind::NoSecret,
-                t.customer.key,
+                c.key,
                 Some(&found),
                 &user,
-                display_name(&user),
+                user.display_name(),
                 ONE_USE_TOKEN_SECS,
                 1,
                 now,
@@ -369,17 +366,17 @@ impl Joining {
     /// 22: a login token for `userId`, good for one login within 24 hours.
     pub async fn client_login(
         &self,
-        t: &Credential,
+        c: &Customer,
         req: &LaunchClientRequest,
         now: i64,
     ) -> ApiResult<String> {
-        let user = self.user(t, req.user_id).await?;
+        let user = self.user(c, req.user_id).await?;
         self.issue(
             JoinTokenKind::Login,
-            t.customer.key,
+            c.key,
             None,
             &user,
-            display_name(&user),
+            user.display_name(),
             ONE_USE_TOKEN_SECS,
             1,
             now,
@@ -390,20 +387,16 @@ impl Joining {
     /// The meeting a passcode opens — pinned by `conferenceId` when given, else as
     /// `Bookings::find_by_pcode` finds it — and which side it opens. Refused when the meeting
     /// is cancelled or past its reopen window: a link to it could never open.
-    async fn by_passcode(
-        &self,
-        t: &Credential,
-        m: &MeetingByPasscode,
-        now: i64,
-    ) -> ApiResult<Found> {
-        let (view, _host) = match &m.conference_id {
-            Some(c) => {
+    async fn by_passcode(&self, c: &Customer, m: &MeetingByPasscode, now: i64) -> ApiResult<Found> {
+        let (found, _host) = match &m.conference_id {
+            Some(id) => {
                 self.bookings
-                    .find(t, &Target::Conference(c.clone()))
+                    .read(c, &Target::Conference(id.clone()), now)
                     .await?
             }
-            None => self.bookings.find_by_pcode(t, &m.pcode).await?,
+            None => self.bookings.find_by_pcode(c, &m.pcode, now).await?,
         };
+        let (view, sessions) = (found.view, found.sessions);
         let role = if view.pcode1.as_str() == m.pcode {
             LinkRole::Host
         } else if view.pcode2.as_str() == m.pcode {
@@ -414,8 +407,8 @@ impl Joining {
                 view.conference_id, m.pcode
             )));
         };
-        let advance = t.customer.advance_hours;
-        let (booking, sessions) = self.sessions.answerable(view, advance, now).await?;
+        let advance = c.advance_hours;
+        let booking = view;
         still_open(&booking, &sessions, advance, now).map_err(|e| {
             let why = match e {
                 LinkError::Cancelled => "is cancelled",
@@ -437,12 +430,12 @@ impl Joining {
     }
 
     /// A user of the credential's customer: 51104 otherwise, exactly as for a missing user.
-    async fn user(&self, t: &Credential, user_id: i64) -> ApiResult<User> {
+    async fn user(&self, c: &Customer, user_id: i64) -> ApiResult<User> {
         let who = HostRef {
             user_id: Some(user_id),
             email: None,
         };
-        self.bookings.user(t, &who).await
+        self.bookings.user(c, &who).await
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -135,7 +135,7 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
         Err(r) => return refuse(&mut socket, r).await,
     };
     let advance = seat.customer.advance_hours;
-    let now = huiyi_domain::time::now_unix();
+    let now = app.clock.now();
     let (latest, state) = match app.sessions.live_state(&seat.view).await {
         Ok(s) => s,
         Err(e) => return refuse(&mut socket, Refusal::from_api(e)).await,
@@ -364,7 +364,7 @@ async fn act(
 
 /// Finds the meeting and the role the page joins with.
 async fn resolve(app: &AppState, entry: &Entry, pcode: Option<&str>) -> Result<Seat, Refusal> {
-    let now = huiyi_domain::time::now_unix();
+    let now = app.clock.now();
     match entry {
         Entry::Link { code, token, wuid } => {
             let opened = app
@@ -414,27 +414,13 @@ async fn resolve(app: &AppState, entry: &Entry, pcode: Option<&str>) -> Result<S
                 )
             };
             let cid = ConferenceId::parse(id).map_err(|_| missing())?;
-            let raw = app
-                .store
-                .booking_anywhere(&cid)
+            let (meeting, customer) = app
+                .meetings
+                .anywhere(&cid, now)
                 .await
-                .map_err(|e| Refusal::from_api(e.into()))?
+                .map_err(Refusal::from_api)?
                 .ok_or_else(missing)?;
-            let customer = app
-                .store
-                .customer_by_key(raw.customer)
-                .await
-                .map_err(|e| Refusal::from_api(e.into()))?
-                .ok_or_else(missing)?;
-            let (view, _) = app
-                .sessions
-                .answerable(
-                    super::current_view(raw, customer.advance_hours, now),
-                    customer.advance_hours,
-                    now,
-                )
-                .await
-                .map_err(Refusal::from_api)?;
+            let view = meeting.view;
             let typed = pcode.map(str::trim).unwrap_or_default();
             let role = if typed == view.pcode1.as_str() {
                 Role::Host
@@ -541,7 +527,7 @@ fn participant(
         .take(MAX_NAME_CHARS)
         .collect();
     let name = match (&seat.user, typed.is_empty()) {
-        (Some(u), true) => crate::services::display_name(u),
+        (Some(u), true) => u.display_name(),
         (_, true) => match seat.role {
             Role::Host => "主持人".to_owned(),
             Role::Attendee => "参会人".to_owned(),

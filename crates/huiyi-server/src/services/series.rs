@@ -198,16 +198,6 @@ pub(super) fn edit_whole(
     Ok(())
 }
 
-/// The booking as a status or a join sees it now: a series through its current or next
-/// occurrence, a single meeting as it is.
-pub fn current_view(b: Booking, advance_hours: i64, now: i64) -> Booking {
-    if b.is_series() {
-        b.as_occurrence(&b.current_or_next(now, advance_hours * 3600))
-    } else {
-        b
-    }
-}
-
 /// Every occurrence of these bookings overlapping `[from, to)`, each as a booking of its own,
 /// ordered by start. An occurrence cancelled on its own is gone from listings; the occurrences
 /// of a cancelled series remain, cancelled, like a cancelled single meeting.

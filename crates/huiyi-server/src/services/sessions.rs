@@ -3,11 +3,12 @@
 
 use super::bookings::Bookings;
 use super::live::LiveHub;
+use super::meetings::Meetings;
+use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::session::LiveState;
 use huiyi_domain::{
-    Booking, ConferenceId, Credential, Customer, CustomerKey, EventId, Fact, Meeting, SessionIndex,
-    SessionState,
+    Booking, ConferenceId, Customer, CustomerKey, EventId, Fact, Meeting, SessionState,
 };
 use huiyi_store::{FactBatch, NewFact, PasscodeOwner, Store};
 use huiyi_wire::Code;
@@ -22,7 +23,9 @@ const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 pub struct Sessions {
     store: Arc<dyn Store>,
     bookings: Bookings,
+    meetings: Meetings,
     hub: LiveHub,
+    clock: Clock,
 }
 
 /// The booking an event names, resolved.
@@ -48,11 +51,19 @@ struct Touched {
 }
 
 impl Sessions {
-    pub fn new(store: Arc<dyn Store>, bookings: Bookings, hub: LiveHub) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        bookings: Bookings,
+        meetings: Meetings,
+        hub: LiveHub,
+        clock: Clock,
+    ) -> Self {
         Self {
             store,
             bookings,
+            meetings,
             hub,
+            clock,
         }
     }
 
@@ -61,6 +72,7 @@ impl Sessions {
     }
 
     /// Stores facts and, once durable, tells live pages.
+    #[tracing::instrument(skip_all, fields(facts = batch.facts.len()))]
     async fn record(&self, batch: FactBatch) -> ApiResult<huiyi_store::FactOutcome> {
         let outcome = self.store.record_facts(batch).await?;
         self.hub.publish(&outcome.recorded).await;
@@ -74,7 +86,7 @@ impl Sessions {
         advance_hours: i64,
         facts: Vec<Fact>,
     ) -> ApiResult<huiyi_store::FactOutcome> {
-        let now_ms = huiyi_domain::time::now_millis();
+        let now_ms = self.clock.now_ms();
         let meeting = view.meeting(advance_hours);
         let facts = facts
             .into_iter()
@@ -95,7 +107,7 @@ impl Sessions {
 
     /// The meeting's latest session and what a live page shows of it.
     pub async fn live_state(&self, view: &Booking) -> ApiResult<(Option<SessionState>, LiveState)> {
-        let index = self.index([view]).await?;
+        let index = self.meetings.index([view]).await?;
         let Some(session) = index.latest(view).cloned() else {
             return Ok((None, LiveState::default()));
         };
@@ -104,67 +116,8 @@ impl Sessions {
         Ok((Some(session), state))
     }
 
-    /// The latest session of every meeting of these bookings.
-    pub async fn index<'b>(
-        &self,
-        bookings: impl IntoIterator<Item = &'b Booking>,
-    ) -> ApiResult<SessionIndex> {
-        let mut ids: Vec<EventId> = bookings.into_iter().map(|b| b.event_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(SessionIndex::default());
-        }
-        Ok(SessionIndex::new(self.store.latest_sessions(&ids).await?))
-    }
-
-    /// The booking as its current meeting: for a series, the occurrence whose session is open
-    /// if one is, else the current or next occurrence.
-    pub fn current(
-        &self,
-        raw: &Booking,
-        index: &SessionIndex,
-        advance_hours: i64,
-        now: i64,
-    ) -> Booking {
-        if let Some(open) = index.open_of(raw.event_id)
-            && raw.is_series()
-            && let Some(o) = raw
-                .occurrences()
-                .into_iter()
-                .find(|o| o.ori_start == open.occurrence)
-        {
-            return raw.as_occurrence(&o);
-        }
-        super::current_view(raw.clone(), advance_hours, now)
-    }
-
-    /// A booking found by a request (a view of its current meeting) with its sessions. A series
-    /// whose session is open on another occurrence than the view's (a session running over its
-    /// booked end) is answered as that occurrence.
-    pub async fn answerable(
-        &self,
-        view: Booking,
-        advance_hours: i64,
-        now: i64,
-    ) -> ApiResult<(Booking, SessionIndex)> {
-        let index = self.index([&view]).await?;
-        if view.is_series()
-            && index
-                .open_of(view.event_id)
-                .is_some_and(|open| open.occurrence != view.occurrence_key())
-            && let Some(raw) = self
-                .store
-                .booking_by_event(view.customer, view.event_id)
-                .await?
-        {
-            let current = self.current(&raw, &index, advance_hours, now);
-            return Ok((current, index));
-        }
-        Ok((view, index))
-    }
-
     /// Records a batch of media events, all or nothing.
+    #[tracing::instrument(skip_all, fields(events = events.len()))]
     pub async fn ingest(&self, events: Vec<MediaEvent>, now_ms: i64) -> ApiResult<MediaAnswer> {
         let now = now_ms.div_euclid(1000);
         // A batch names few meetings many times: each is resolved (booking, customer,
@@ -274,6 +227,7 @@ impl Sessions {
                     .await?
                     .ok_or_else(|| missing(&what))?;
                 let customer = self.customer(customer, place).await?;
+                let now = self.clock.now();
                 match owner {
                     PasscodeOwner::Booking(e) => self
                         .store
@@ -282,15 +236,12 @@ impl Sessions {
                         .ok_or_else(|| missing(&what))?,
                     // A host's fixed pair opens the host's current or next meeting.
                     PasscodeOwner::Host(_) => {
-                        let as_customer = Credential {
-                            customer: customer.clone(),
-                            admin: false,
-                        };
-                        let (view, _) = self
+                        let (found, _) = self
                             .bookings
-                            .find_by_pcode(&as_customer, p)
+                            .find_by_pcode(&customer, p, now)
                             .await
                             .map_err(|_| missing(&what))?;
+                        let view = found.view;
                         self.store
                             .booking_by_event(customer.key, view.event_id)
                             .await?
@@ -304,13 +255,10 @@ impl Sessions {
     }
 
     async fn customer(&self, key: CustomerKey, place: &str) -> ApiResult<Customer> {
-        self.store.customer_by_key(key).await?.ok_or_else(|| {
-            tracing::error!(customer = key, "a booking's customer is missing");
-            ApiError::new(
-                Code::Internal,
-                format!("{place}: the meeting's customer is missing"),
-            )
-        })
+        self.meetings
+            .customer(key)
+            .await
+            .map_err(|e| ApiError::new(e.code, format!("{place}: {}", e.message)))
     }
 
     /// The booking or occurrence an event is about: a series names its occurrence by
@@ -339,10 +287,11 @@ impl Sessions {
                         b.conference_id
                     ))
                 }),
-            None => {
-                let index = self.index([b]).await?;
-                Ok(self.current(b, &index, r.customer.advance_hours, now))
-            }
+            None => Ok(self
+                .meetings
+                .of(b.clone(), r.customer.advance_hours, now)
+                .await?
+                .view),
         }
     }
 }

@@ -147,15 +147,24 @@ pub struct RoomAccessNumber {
     pub number: String,
 }
 
-/// A room item's `accessNumbers`: lists by language; `None` answers `null` (example 23).
+/// A room item's `accessNumbers`: lists by language. Each list is always an array, empty when
+/// no number is configured: example 23 shows `null` there, but 17 and 18 show arrays, and a
+/// client written against those fails on `null` (API.md leaves it open; we pick arrays).
+/// Reading accepts `null` as an empty list, so the vendor's own answers still parse.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RoomAccessNumbers {
-    #[serde(rename = "ChooseBySelf")]
-    pub choose_by_self: Option<Vec<RoomAccessNumber>>,
-    #[serde(rename = "En-us")]
-    pub en_us: Option<Vec<RoomAccessNumber>>,
-    #[serde(rename = "Zh-cn")]
-    pub zh_cn: Option<Vec<RoomAccessNumber>>,
+    #[serde(rename = "ChooseBySelf", deserialize_with = "null_as_empty")]
+    pub choose_by_self: Vec<RoomAccessNumber>,
+    #[serde(rename = "En-us", deserialize_with = "null_as_empty")]
+    pub en_us: Vec<RoomAccessNumber>,
+    #[serde(rename = "Zh-cn", deserialize_with = "null_as_empty")]
+    pub zh_cn: Vec<RoomAccessNumber>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<RoomAccessNumber>, D::Error> {
+    Ok(Option::<Vec<RoomAccessNumber>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// One person in a room item's `attendList`.

@@ -1,7 +1,7 @@
 //! Answers of the older `/conference/...` endpoints: book and edit (1, 2), list (4), base info
 //! (5) and status (6). Examples 01, 02, 04, 05, 06.
 
-use super::{AnswerCtx, invitation_title, invitee_name};
+use super::{AnswerCtx, StatusCtx, invitation_title, invitee_name};
 use huiyi_domain::Booking;
 use huiyi_domain::time::Zone;
 use serde::{Deserialize, Serialize};
@@ -337,7 +337,7 @@ pub struct ConfStatusAnswer {
     pub advance_hours: String,
 }
 
-pub fn conf_status(b: &Booking, ctx: &AnswerCtx) -> ConfStatusAnswer {
+pub fn conf_status(b: &Booking, ctx: &StatusCtx) -> ConfStatusAnswer {
     ConfStatusAnswer {
         conf_status: ctx.status_code(b),
         attendees: ctx.attendees(b),

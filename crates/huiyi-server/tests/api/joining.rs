@@ -3,9 +3,8 @@
 //! concurrency across two servers on one database, login-free links bound to their user, and
 //! tenancy.
 
-mod common;
-use common::shape::*;
-use common::*;
+use crate::common::shape::*;
+use crate::common::*;
 use huiyi_domain::secrets::KeyHash;
 use huiyi_domain::{JoinTokenKind, LinkRole, NewJoinToken, UserId};
 use huiyi_server::services::{LinkError, OpenedLink};

@@ -1,9 +1,8 @@
 //! The `huiyi` binary: serve (with --demo), admin import, admin key create, migrate, and
 //! durability of acknowledged bookings across `kill -9`.
 
-mod common;
-use common::process::*;
-use common::*;
+use crate::common::process::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::process::Command;
 use std::time::Duration;

@@ -2,10 +2,9 @@
 //! times, opened by 50 concurrent clicks spread over two replicas on one database, opens
 //! exactly 6 times; every other click gets the "used up" page.
 
-mod common;
-use common::process::*;
-use common::socket;
-use common::*;
+use crate::common::process::*;
+use crate::common::socket;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

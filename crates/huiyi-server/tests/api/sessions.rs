@@ -2,8 +2,7 @@
 //! idempotency, signatures, ordering, all-or-nothing batches and the grace-period close. Every
 //! test runs on SQLite, and on PostgreSQL when `HUIYI_TEST_POSTGRES_URL` is set.
 
-mod common;
-use common::*;
+use crate::common::*;
 use huiyi_domain::session::EndReason;
 use huiyi_domain::{Fact, SessionState};
 use serde_json::{Value, json};

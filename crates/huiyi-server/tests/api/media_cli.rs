@@ -1,9 +1,8 @@
 //! `huiyi media simulate` and `huiyi media send` against a server, and two `huiyi serve`
 //! replicas on one database taking events for the same meeting at once.
 
-mod common;
-use common::process::*;
-use common::*;
+use crate::common::process::*;
+use crate::common::*;
 use huiyi_domain::{ConferenceId, Fact};
 use serde_json::{Value, json};
 use std::process::Output;

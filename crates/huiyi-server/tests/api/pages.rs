@@ -1,8 +1,7 @@
 //! The browser pages over HTTP: landing pages in both languages, the join page, the dial-in
 //! page, error pages with the right status, and the static files they load.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// `/k/<code>` of a join URL, with any query it had.

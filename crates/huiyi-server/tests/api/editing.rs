@@ -1,7 +1,6 @@
 //! Edits change only the fields they name; invitees come from both invitee dialects.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! Health, readiness, metrics, configuration file, and migrations racing across replicas.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::process::Command;
 
 #[tokio::test]

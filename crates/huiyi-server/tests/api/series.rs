@@ -1,8 +1,7 @@
 //! Recurring meetings through the API: both dialects, listings per occurrence, one occurrence
 //! versus the whole series, local time across DST, bad rules, and stable admin paging.
 
-mod common;
-use common::*;
+use crate::common::*;
 use huiyi_domain::time::Zone;
 use serde_json::{Value, json};
 use std::collections::HashSet;

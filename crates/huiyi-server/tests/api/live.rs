@@ -1,9 +1,8 @@
 //! The join page's live WebSocket, driven by a plain WebSocket client: presence, roll-call,
 //! closing a tab, the end; the waiting room, the watchword, the lock; presence across replicas.
 
-mod common;
-use common::socket::{self, *};
-use common::*;
+use crate::common::socket::{self, *};
+use crate::common::*;
 use serde_json::json;
 use std::time::Duration;
 

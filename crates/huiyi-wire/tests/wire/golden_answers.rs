@@ -602,7 +602,7 @@ fn example_06_conf_status() {
     let (c, host, b) = status_fixture();
     let answer = conf_status(
         &b,
-        &ctx(local("2020-09-08 10:27:48"), "http://h", &c, &host),
+        &ctx(local("2020-09-08 10:27:48"), "http://h", &c, &host).status(),
     );
     let (expected, actual) = (example_result(file), to_json(&answer));
     assert_shape(file, &expected, &actual, &[]);
@@ -613,7 +613,7 @@ fn example_06_conf_status() {
 #[test]
 fn may_join_opens_advance_hours_early_and_closes_twelve_hours_after_the_end() {
     let (c, host, mut b) = status_fixture();
-    let at = |b: &Booking, now: i64| conf_status(b, &ctx(now, "http://h", &c, &host));
+    let at = |b: &Booking, now: i64| conf_status(b, &ctx(now, "http://h", &c, &host).status());
     let (opens, closes) = (b.start - 2 * 3600, b.end() + 12 * 3600);
     assert_eq!(at(&b, opens - 1).may_join, 0);
     assert_eq!(at(&b, opens).may_join, 1);
@@ -653,7 +653,7 @@ fn status_and_attendees_come_from_the_latest_session() {
             sessions: &index,
             ..ctx(now, "http://h", &c, &host)
         };
-        let a = conf_status(&b, &ctx);
+        let a = conf_status(&b, &ctx.status());
         (a.conf_status, a.attendees, a.may_join)
     };
     assert_eq!(at(session(None, false), b.start), (2, 3, 1));
@@ -816,15 +816,9 @@ fn vendor_access_numbers() -> RoomAccessNumbers {
         number: number.into(),
     };
     RoomAccessNumbers {
-        choose_by_self: Some(vec![
-            n("北京", "+86(10)5932-1988"),
-            n("上海", "+86(21)3599-4558"),
-        ]),
-        en_us: Some(vec![
-            n("ALL", "400-810-8822"),
-            n("Beijing", "+86(10)5851-2020"),
-        ]),
-        zh_cn: Some(vec![n("全国", "400-139-8500")]),
+        choose_by_self: vec![n("北京", "+86(10)5932-1988"), n("上海", "+86(21)3599-4558")],
+        en_us: vec![n("ALL", "400-810-8822"), n("Beijing", "+86(10)5851-2020")],
+        zh_cn: vec![n("全国", "400-139-8500")],
     }
 }
 
@@ -860,9 +854,25 @@ fn room_booking(host: &User, item: &Value) -> Booking {
     b
 }
 
+/// The example as we answer it: example 23's `null` dial-in lists are empty arrays in our
+/// answers, the one deliberate difference (17 and 18 show arrays there; see `RoomAccessNumbers`).
+fn with_access_arrays(mut result: Value) -> Value {
+    for item in result.as_array_mut().unwrap() {
+        for list in ["ChooseBySelf", "En-us", "Zh-cn"] {
+            let v = &mut item["accessNumbers"][list];
+            assert!(v.is_null() || v.is_array(), "{list} is a list or null");
+            if v.is_null() {
+                *v = json!([]);
+            }
+        }
+    }
+    result
+}
+
 fn check_room_items(file: &str, hosts: &[User], access: &RoomAccessNumbers, era: RoomItemEra) {
     let allowed: &[&str] = &[];
-    let expected = example_result(file);
+    let vendor = example_result(file);
+    let expected = with_access_arrays(vendor.clone());
     let items = expected.as_array().unwrap();
     let c = customer(items[0]["customerCode"].as_str().unwrap(), 1);
     for (n, item) in items.iter().enumerate() {
@@ -923,7 +933,7 @@ fn check_room_items(file: &str, hosts: &[User], access: &RoomAccessNumbers, era:
     for (n, item) in items.iter().enumerate() {
         assert_round_trip::<RoomItem>(&format!("{file}[{n}]"), item, allowed);
     }
-    serde_json::from_value::<Vec<RoomItem>>(expected.clone()).expect("the whole list parses");
+    serde_json::from_value::<Vec<RoomItem>>(vendor).expect("the vendor's own list parses");
 }
 
 #[test]
@@ -1024,6 +1034,7 @@ fn room_item_lists_each_attendee_once_and_external_ones_by_address() {
     let v = to_json(&item);
     assert_eq!(
         v["accessNumbers"],
-        json!({"ChooseBySelf": null, "En-us": null, "Zh-cn": null})
+        json!({"ChooseBySelf": [], "En-us": [], "Zh-cn": []}),
+        "no number configured: empty arrays, never null"
     );
 }

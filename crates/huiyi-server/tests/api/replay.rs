@@ -2,9 +2,8 @@
 //! at fixtures and its dates moved into the future), and every answer is compared with the
 //! matching response example: same keys, same JSON types, nested too.
 
-mod common;
-use common::shape::*;
-use common::*;
+use crate::common::shape::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// Tomorrow (or later) at the example's own wall-clock time.
@@ -234,4 +233,51 @@ async fn room_examples_replay_with_the_reference_shapes() {
         after["result"][0]["status"], 0,
         "room-era endpoints report cancelled bookings as 0"
     );
+}
+
+/// Without dial-in numbers configured, every answer that carries `accessNumbers` still has
+/// arrays there (empty), never `null`: clients written against 17 and 18 iterate them.
+#[tokio::test]
+async fn access_number_lists_are_arrays_even_when_none_are_configured() {
+    let app = spawn_app_with(|c| c.access_numbers.clear()).await;
+    let booked = app.book(KEY_A, HOST_A, 24).await;
+    let conference_id = booked["conferenceId"].as_str().unwrap();
+    let infos = app
+        .post(
+            "/confopenapi/room/conference/infos",
+            KEY_A,
+            &json!({"conferenceId": conference_id}),
+        )
+        .await;
+    let admin = app
+        .post(
+            "/confopenapi/room/conference/listByAdmin",
+            ADMIN_KEY_A,
+            &json!({"adminUserId": ADMIN_A}),
+        )
+        .await;
+    let list = app
+        .post(
+            "/confopenapi/room/conference/list",
+            KEY_A,
+            &json!({"userId": HOST_A}),
+        )
+        .await;
+    for (what, v) in [("infos", &infos), ("listByAdmin", &admin), ("list", &list)] {
+        assert_eq!(v["status"], 0, "{what}: {v}");
+        let item = &v["result"][0];
+        assert_eq!(
+            item["accessNumbers"],
+            json!({"ChooseBySelf": [], "En-us": [], "Zh-cn": []}),
+            "{what}: {item}"
+        );
+    }
+    let base = app
+        .post(
+            &format!("/conference/conference/getConferenceBaseInfoById/6/{conference_id}"),
+            KEY_A,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(base["result"]["accessNum"], json!([]), "{base}");
 }

@@ -1,40 +1,12 @@
-//! Requests of the booking endpoints, read leniently into strict values. Times stay as text
-//! here: they are local times, read in the customer's or booking's zone by the service.
+//! Booking and editing (endpoints 1, 2, 14, 15). Times stay as text here: they are local
+//! times, read in the customer's or booking's zone by the service.
 
+use super::{HostRef, occurrence};
 use crate::codes::WireError;
 use crate::lenient::Fields;
 use huiyi_domain::time::Zone;
 use huiyi_domain::{PasswordType, RoomChoice, Settings};
 use serde_json::Value;
-
-/// Who the request says the host is: by userId, or by email when no userId is given.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HostRef {
-    pub user_id: Option<i64>,
-    pub email: Option<String>,
-}
-
-impl HostRef {
-    /// `userId` (or `hostUserId`), else `email` / `userIdEmail` / `emailAccount`.
-    pub fn parse(f: &Fields) -> Result<Self, WireError> {
-        let user_id = match f.i64("userId")? {
-            Some(id) if id != 0 => Some(id),
-            _ => f.i64("hostUserId")?.filter(|id| *id != 0),
-        };
-        let mut email = None;
-        for k in ["email", "userIdEmail", "emailAccount"] {
-            if let Some(e) = f.nonempty(k)? {
-                email = Some(crate::lenient::decode_once(&e));
-                break;
-            }
-        }
-        Ok(Self { user_id, email })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.user_id.is_none() && self.email.is_none()
-    }
-}
 
 /// An invitee as the request names it; the service resolves users.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,26 +178,6 @@ fn words(f: &Fields, key: &str) -> Result<Vec<String>, WireError> {
         .filter(|w| !w.is_empty())
         .map(|w| w.to_ascii_uppercase())
         .collect())
-}
-
-/// The occurrence an edit or cancel names (`singleStartTime` / `ori_start` / `oriStart`), as
-/// sent; `None` when absent or 0.
-pub fn occurrence(f: &Fields) -> Result<Option<String>, WireError> {
-    for key in ["singleStartTime", "ori_start", "oriStart"] {
-        match f.raw(key) {
-            None | Some(Value::Null) => {}
-            Some(Value::Number(n)) if n.as_i64() == Some(0) => {}
-            Some(Value::Number(n)) => return Ok(Some(n.to_string())),
-            Some(Value::String(s)) if s.trim().is_empty() || s.trim() == "0" => {}
-            Some(Value::String(s)) => return Ok(Some(s.trim().to_owned())),
-            Some(v) => {
-                return Err(WireError::invalid(format!(
-                    "{key} must be the occurrence's start, in unix seconds or as a time; got {v}"
-                )));
-            }
-        }
-    }
-    Ok(None)
 }
 
 /// `inviteeList` (objects) and `participantsLists` (userIds and emails) together; `None` when

@@ -1,7 +1,6 @@
 //! 200 concurrent bookings all get distinct ids, billing codes, passcodes and links.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::collections::HashSet;
 

@@ -1,8 +1,7 @@
 //! Bad input is answered with a documented code and a message naming what to fix; never a
 //! crash, a 500, or half-written state.
 
-mod common;
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

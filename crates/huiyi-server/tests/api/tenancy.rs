@@ -1,8 +1,7 @@
 //! Customer B's key cannot see, change or list customer A's meetings or users, and what it
 //! gets back is exactly what a missing meeting or user gets.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 /// Builds a request body naming a conference.
@@ -244,4 +243,66 @@ async fn keys_are_checked() {
         )
         .await;
     assert_eq!(refused["status"], 51101);
+}
+
+/// listByAdmin judges the credential and the admin before the window: a non-admin learns
+/// nothing about windows, and an admin may ask for every booking ever (0 to 2100) and is
+/// served page by page.
+#[tokio::test]
+async fn list_by_admin_checks_the_admin_before_the_window_and_serves_any_window() {
+    let app = spawn_app().await;
+    app.book(KEY_A, HOST_A, 24).await;
+    app.book(KEY_A, HOST_A2, 48).await;
+    let everything =
+        json!({"adminUserId": ADMIN_A, "startTime": 0, "endTime": 4_102_444_800i64, "limit": 1});
+    for (key, body) in [
+        (KEY_A, everything.clone()),
+        (
+            ADMIN_KEY_A,
+            json!({"adminUserId": HOST_A, "startTime": 0, "endTime": 4_102_444_800i64}),
+        ),
+        // A backwards window: still the admin check first.
+        (
+            KEY_A,
+            json!({"adminUserId": ADMIN_A, "startTime": 100, "endTime": 10}),
+        ),
+    ] {
+        let v = app
+            .post("/confopenapi/room/conference/listByAdmin", key, &body)
+            .await;
+        assert_eq!(v["status"], 51101, "not an admin: {v}");
+    }
+    let backwards = app
+        .post(
+            "/confopenapi/room/conference/listByAdmin",
+            ADMIN_KEY_A,
+            &json!({"adminUserId": ADMIN_A, "startTime": 100, "endTime": 10}),
+        )
+        .await;
+    assert_eq!(backwards["status"], 50103, "{backwards}");
+    assert!(
+        backwards["msg"]
+            .as_str()
+            .unwrap()
+            .contains("after its start")
+    );
+    let mut seen = Vec::new();
+    let mut query = everything.clone();
+    for _ in 0..3 {
+        let page = app
+            .post(
+                "/confopenapi/room/conference/listByAdmin",
+                ADMIN_KEY_A,
+                &query,
+            )
+            .await;
+        assert_eq!(page["status"], 0, "{page}");
+        let items = page["result"].as_array().unwrap();
+        assert!(items.len() <= 1, "a page of limit 1: {page}");
+        let Some(item) = items.first() else { break };
+        seen.push(item["eventId"].as_i64().unwrap());
+        query["eventIdFilter"] = item["eventId"].clone();
+    }
+    assert_eq!(seen.len(), 2, "both bookings, one per page: {seen:?}");
+    assert!(seen[0] < seen[1], "in eventId order: {seen:?}");
 }

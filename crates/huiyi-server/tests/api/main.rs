@@ -1,0 +1,18 @@
+//! The server's integration tests, one binary (linking each file as its own binary cost
+//! minutes on two cores): each module is one area, all on the harness in `common`.
+
+mod bad_input;
+mod cli;
+mod common;
+mod concurrency;
+mod editing;
+mod joining;
+mod links;
+mod live;
+mod media_cli;
+mod ops;
+mod pages;
+mod replay;
+mod series;
+mod sessions;
+mod tenancy;

@@ -1,0 +1,5 @@
+//! The wire crate's integration tests, one binary: answers against the reference's examples,
+//! and launch strings.
+
+mod golden_answers;
+mod launch;
