@@ -167,7 +167,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(crate::workers::close_idle_sessions(state.clone(), stopped));
+    let worker = tokio::spawn(crate::workers::IdleSessions::new(state.clone()).run(stopped));
     // Peer addresses go into session facts (the IP a participant joined from).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app)

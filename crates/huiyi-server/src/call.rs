@@ -187,9 +187,16 @@ pub fn envelope_response(
         huiyi_domain::time::now_millis(),
         started.elapsed(),
     );
-    (
+    let mut response = (
         StatusCode::from_u16(http).unwrap_or(StatusCode::OK),
         axum::Json(env),
     )
-        .into_response()
+        .into_response();
+    response.extensions_mut().insert(VendorCode(status));
+    response
 }
+
+/// The envelope's `status` of an answer, for metrics: almost every answer is HTTP 200, so
+/// only this tells an error from a success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VendorCode(pub i64);

@@ -1,47 +1,80 @@
 //! Configuration, layered: defaults → TOML file (`--config`) → `HUIYI_…` environment → flags.
-//! clap merges the last two; the file fills whatever neither gave.
+//!
+//! [`Config`] is the one list of settings. Each field is a flag (`--session-grace-secs`), an
+//! environment variable (`HUIYI_SESSION_GRACE_SECS`) and a TOML key (`session_grace_secs`).
+//! clap already orders flags over the environment over an argument's default, so the file is
+//! layered in by making its values the defaults of the arguments they name
+//! ([`with_file_defaults`]); nothing here lists the fields a second time.
 
+use clap::{ArgMatches, Args, Command, FromArgMatches};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite://./data/huiyi.db";
 pub const DEFAULT_SESSION_GRACE_SECS: u64 = 60;
 
-/// The settings a server runs with, after layering. `Debug` shows the media secret as
-/// `[REDACTED]`.
-#[derive(Debug, Clone)]
+/// The settings a server runs with. `Debug` shows the media secret as `[REDACTED]`.
+#[derive(Debug, Clone, Args)]
 pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HUIYI_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: String,
+    /// sqlite://PATH (created if missing) or postgres://…
+    #[arg(long = "database", id = "database_url", env = "HUIYI_DATABASE_URL", default_value = DEFAULT_DATABASE)]
     pub database_url: String,
-    /// Base of every link handed out, without a trailing slash.
+    /// Base URL of the links handed out, without a trailing slash [default: http://<listen>]
+    #[arg(
+        long,
+        env = "HUIYI_PUBLIC_URL",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub public_url: String,
-    /// Dial-in numbers shown with every meeting until numbers are administered per customer.
-    pub access_numbers: Vec<AccessNumberConfig>,
+    /// Dial-in numbers shown with every meeting, as a JSON list of {"area", "number"} (in
+    /// the file: `[[access_numbers]]` tables).
+    #[arg(long, env = "HUIYI_ACCESS_NUMBERS", default_value = "[]", value_parser = json_value::<AccessNumbers>)]
+    pub access_numbers: AccessNumbers,
     /// Largest accepted request body, in bytes.
+    #[arg(long, env = "HUIYI_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Log as JSON lines.
+    #[arg(long, env = "HUIYI_LOG_JSON", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub log_json: bool,
-    /// The shared secret media servers sign `/media/v1/events` with; `None` (or empty where
-    /// given): the server takes no media events.
+    /// Shared secret media servers sign POST /media/v1/events with; unset or empty: media
+    /// events are refused (52003). Prefer the environment or the config file: a flag shows in
+    /// the process list.
+    #[arg(long, env = "HUIYI_MEDIA_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = crate::media_cli::parse_secret)]
     pub media_secret: Option<SecretString>,
-    /// How long a session stays open after everyone has left, in seconds.
+    /// Seconds a session stays open after everyone has left.
+    #[arg(long, env = "HUIYI_SESSION_GRACE_SECS", value_name = "SECS", default_value_t = DEFAULT_SESSION_GRACE_SECS)]
     pub session_grace_secs: u64,
+    /// Milliseconds of silence after which a live page counts as gone; pages ping three times
+    /// in that span. A closed tab counts at once.
+    #[arg(long, env = "HUIYI_HEARTBEAT_MS", value_name = "MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(30..))]
+    pub heartbeat_ms: u64,
+    /// How often the session worker looks for sessions to close, in milliseconds [default: a
+    /// quarter of the grace period, between 100 ms and 5 s]
+    #[arg(long, env = "HUIYI_WORKER_TICK_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(10..))]
+    pub worker_tick_ms: Option<u64>,
 }
 
-/// Equal settings; the media secrets are compared too (not in constant time: this is for
-/// tests and reload checks, not for authenticating anyone).
-impl PartialEq for Config {
-    fn eq(&self, other: &Self) -> bool {
-        self.listen == other.listen
-            && self.database_url == other.database_url
-            && self.public_url == other.public_url
-            && self.access_numbers == other.access_numbers
-            && self.max_body_bytes == other.max_body_bytes
-            && self.log_json == other.log_json
-            && self.media_secret.as_ref().map(ExposeSecret::expose_secret)
-                == other.media_secret.as_ref().map(ExposeSecret::expose_secret)
-            && self.session_grace_secs == other.session_grace_secs
+/// `access_numbers`: one type so clap reads the whole list from one value.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct AccessNumbers(pub Vec<AccessNumberConfig>);
+
+impl std::ops::Deref for AccessNumbers {
+    type Target = Vec<AccessNumberConfig>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AccessNumbers {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }
 
@@ -52,67 +85,35 @@ pub struct AccessNumberConfig {
     pub number: String,
 }
 
-/// The TOML file. Unknown keys are refused so a typo cannot pass silently.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub listen: Option<String>,
-    pub database_url: Option<String>,
-    pub public_url: Option<String>,
-    #[serde(default)]
-    pub access_numbers: Vec<AccessNumberConfig>,
-    pub max_body_bytes: Option<usize>,
-    pub log_json: Option<bool>,
-    pub media_secret: Option<SecretString>,
-    pub session_grace_secs: Option<u64>,
-}
-
-impl FileConfig {
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
-        toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("config file {} is not valid: {e}", path.display()))
-    }
-}
-
-/// What the command line and environment gave (clap has already merged those two).
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub listen: Option<String>,
-    pub database_url: Option<String>,
-    pub public_url: Option<String>,
-    pub log_json: bool,
-    pub media_secret: Option<SecretString>,
-    pub session_grace_secs: Option<u64>,
+fn json_value<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_str(s).map_err(|e| format!("not valid JSON for this setting: {e}"))
 }
 
 impl Config {
-    pub fn layer(file: FileConfig, over: Overrides) -> Self {
-        let listen = over
-            .listen
-            .or(file.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let public_url = over
-            .public_url
-            .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"));
-        Self {
-            database_url: over
-                .database_url
-                .or(file.database_url)
-                .unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            listen,
-            access_numbers: file.access_numbers,
-            max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
-            log_json: over.log_json || file.log_json.unwrap_or(false),
-            media_secret: given(over.media_secret).or_else(|| given(file.media_secret)),
-            session_grace_secs: over
-                .session_grace_secs
-                .or(file.session_grace_secs)
-                .unwrap_or(DEFAULT_SESSION_GRACE_SECS),
+    /// The configuration an argument list gives (without the program name), after
+    /// [`Config::finish`]. Tests and embedders use this; the binary parses its own commands.
+    pub fn from_args<I, S>(file: Option<&Path>, args: I) -> anyhow::Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<std::ffi::OsString> + Clone,
+    {
+        let mut cmd = Config::augment_args(Command::new("huiyi").no_binary_name(true));
+        if let Some(path) = file {
+            cmd = with_file_defaults(cmd, &load_file(path)?)?;
         }
+        let matches = cmd.try_get_matches_from(args)?;
+        Ok(Self::from_arg_matches(&matches)?.finish())
+    }
+
+    /// Derived defaults: the public URL from the listen address, no trailing slash; an empty
+    /// media secret is no secret.
+    pub fn finish(mut self) -> Self {
+        if self.public_url.is_empty() {
+            self.public_url = format!("http://{}", self.listen);
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        self.media_secret = self.media_secret.filter(|s| !s.expose_secret().is_empty());
+        self
     }
 
     /// The media secret's bytes, if one is configured.
@@ -122,84 +123,154 @@ impl Config {
             .map(|s| s.expose_secret().as_bytes())
     }
 
-    /// A configuration for tests and embedding: defaults with the given public URL.
+    /// The built-in defaults (no file, no environment, no flags) with the given public URL.
     pub fn for_public_url(public_url: &str) -> Self {
-        Self::layer(
-            FileConfig::default(),
-            Overrides {
-                public_url: Some(public_url.to_owned()),
-                ..Default::default()
-            },
-        )
+        let cmd = Config::augment_args(Command::new("huiyi").no_binary_name(true))
+            .mut_args(|a| a.env(None));
+        let matches = cmd
+            .try_get_matches_from(["--public-url", public_url])
+            .expect("the built-in defaults parse");
+        Self::from_arg_matches(&matches)
+            .expect("the built-in defaults parse")
+            .finish()
     }
 }
 
-/// An empty secret is no secret: that layer did not configure one.
-fn given(secret: Option<SecretString>) -> Option<SecretString> {
-    secret.filter(|s| !s.expose_secret().is_empty())
+/// Reads the TOML file. Its keys are checked against the settings by [`with_file_defaults`].
+pub fn load_file(path: &Path) -> anyhow::Result<toml::Table> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("config file {} is not valid TOML: {e}", path.display()))
+}
+
+/// Installs the file's values as the defaults of the arguments they name, in `cmd` and every
+/// subcommand that has them, so flags and the environment still win. A key that names no
+/// setting is refused, so a typo cannot pass silently; a value of the wrong type is refused
+/// when the command line is parsed, naming the setting.
+pub fn with_file_defaults(cmd: Command, file: &toml::Table) -> anyhow::Result<Command> {
+    let known = Config::augment_args(Command::new("settings"));
+    for key in file.keys() {
+        if !known.get_arguments().any(|a| a.get_id() == key.as_str()) {
+            anyhow::bail!(
+                "config file: unknown key {key:?}; see `huiyi serve --help` for the settings"
+            );
+        }
+    }
+    Ok(apply_defaults(cmd, file))
+}
+
+fn apply_defaults(mut cmd: Command, file: &toml::Table) -> Command {
+    for (key, value) in file {
+        if cmd.get_arguments().any(|a| a.get_id() == key.as_str()) {
+            let text = match value {
+                toml::Value::String(s) => s.clone(),
+                // Lists and tables reach their parser as JSON; numbers and booleans as written.
+                other => serde_json::to_string(other).unwrap_or_default(),
+            };
+            cmd = cmd.mut_arg(key, |a| a.default_value(text));
+        }
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |s| apply_defaults(s, file));
+    }
+    cmd
+}
+
+/// The `--config` (or `HUIYI_CONFIG`) a command line names, found before the real parse so
+/// the file can be layered in: a first pass that ignores every other error.
+pub fn config_path(cmd: &Command, args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let matches = cmd
+        .clone()
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+        .ok()?;
+    find_config(&matches)
+}
+
+fn find_config(m: &ArgMatches) -> Option<PathBuf> {
+    if let Ok(Some(p)) = m.try_get_one::<PathBuf>("config") {
+        return Some(p.clone());
+    }
+    m.subcommand().and_then(|(_, sub)| find_config(sub))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
 
     #[test]
     fn flags_beat_file_beats_defaults() {
-        let file: FileConfig = toml::from_str(
-            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite:///tmp/x.db\"\n[[access_numbers]]\narea = \"ALL\"\nnumber = \"400-000\"\n",
-        )
-        .unwrap();
-        let c = Config::layer(
-            file.clone(),
-            Overrides {
-                database_url: Some("postgres://db".into()),
-                ..Default::default()
-            },
+        let f = file(
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite:///tmp/x.db\"\nsession_grace_secs = 30\nlog_json = true\n[[access_numbers]]\narea = \"ALL\"\nnumber = \"400-000\"\n",
         );
+        let c = Config::from_args(Some(f.path()), ["--database", "postgres://db"]).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(c.database_url, "postgres://db");
         assert_eq!(c.public_url, "http://0.0.0.0:9000");
+        assert_eq!(c.session_grace_secs, 30);
+        assert!(c.log_json);
         assert_eq!(c.access_numbers.len(), 1);
-        let d = Config::layer(FileConfig::default(), Overrides::default());
+        assert_eq!(c.access_numbers[0].number, "400-000");
+        let d = Config::for_public_url("http://h:1/");
         assert_eq!(d.listen, DEFAULT_LISTEN);
         assert_eq!(d.database_url, DEFAULT_DATABASE);
-        assert_eq!(d.public_url, "http://127.0.0.1:8080");
+        assert_eq!(d.public_url, "http://h:1", "no trailing slash");
         assert!(d.media_secret.is_none());
+        assert!(!d.log_json);
         assert_eq!(d.session_grace_secs, DEFAULT_SESSION_GRACE_SECS);
+        assert_eq!(d.heartbeat_ms, 15_000);
+        assert_eq!(d.worker_tick_ms, None);
+        assert!(d.access_numbers.is_empty());
     }
 
     #[test]
     fn media_settings_layer_and_the_secret_never_shows() {
-        let file: FileConfig =
-            toml::from_str("media_secret = \"from-file\"\nsession_grace_secs = 30\n").unwrap();
-        assert!(!format!("{file:?}").contains("from-file"));
-        let c = Config::layer(file.clone(), Overrides::default());
+        let f = file("media_secret = \"from-file\"\nsession_grace_secs = 30\n");
+        let c = Config::from_args(Some(f.path()), Vec::<String>::new()).unwrap();
         assert_eq!(c.media_secret_bytes(), Some(&b"from-file"[..]));
         assert_eq!(c.session_grace_secs, 30);
         assert!(!format!("{c:?}").contains("from-file"), "{c:?}");
-        let over = Overrides {
-            media_secret: Some("from-flag".into()),
-            session_grace_secs: Some(5),
-            ..Default::default()
-        };
-        assert!(!format!("{over:?}").contains("from-flag"));
-        let c = Config::layer(file.clone(), over);
+        let c = Config::from_args(
+            Some(f.path()),
+            ["--media-secret", "from-flag", "--session-grace-secs", "5"],
+        )
+        .unwrap();
         assert_eq!(c.media_secret_bytes(), Some(&b"from-flag"[..]));
         assert_eq!(c.session_grace_secs, 5);
-        // An empty secret is not configured: it neither enables media events nor hides the
-        // file's secret.
-        let empty = Overrides {
-            media_secret: Some("".into()),
-            ..Default::default()
-        };
-        let c = Config::layer(file, empty.clone());
-        assert_eq!(c.media_secret_bytes(), Some(&b"from-file"[..]));
-        let file: FileConfig = toml::from_str("media_secret = \"\"\n").unwrap();
-        assert!(Config::layer(file, empty).media_secret.is_none());
+        assert!(!format!("{c:?}").contains("from-flag"));
+        // An empty secret is no secret: it does not enable media events.
+        let empty = file("media_secret = \"\"\n");
+        assert!(
+            Config::from_args(Some(empty.path()), Vec::<String>::new())
+                .unwrap()
+                .media_secret
+                .is_none()
+        );
     }
 
     #[test]
-    fn unknown_file_keys_are_refused() {
-        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    fn unknown_keys_and_bad_values_are_refused_by_name() {
+        let typo = file("lisen = \"x\"");
+        let e = Config::from_args(Some(typo.path()), Vec::<String>::new()).unwrap_err();
+        assert!(e.to_string().contains("\"lisen\""), "{e}");
+        let bad = file("session_grace_secs = \"soon\"");
+        let e = Config::from_args(Some(bad.path()), Vec::<String>::new()).unwrap_err();
+        assert!(e.to_string().contains("session-grace-secs"), "{e}");
+        let numbers = file("[[access_numbers]]\narea = \"ALL\"\n");
+        let e = Config::from_args(Some(numbers.path()), Vec::<String>::new()).unwrap_err();
+        assert!(e.to_string().contains("number"), "{e}");
+        assert!(Config::from_args(None, ["--heartbeat-ms", "0"]).is_err());
     }
 }

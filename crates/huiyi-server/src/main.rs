@@ -1,12 +1,11 @@
 //! `huiyi`: the server and its operator commands.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use huiyi_domain::secrets::NewApiKey;
-use huiyi_server::config::{Config, DEFAULT_DATABASE, FileConfig, Overrides};
+use huiyi_server::config::{self, Config, DEFAULT_DATABASE};
 use huiyi_server::media_cli::{self, MediaCommand};
 use huiyi_server::services::{demo_tenant, import_file};
 use huiyi_server::{AppState, app, store};
-use secrecy::SecretString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -38,38 +37,26 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "HUIYI_LISTEN")]
-    listen: Option<String>,
-    /// sqlite://PATH (created if missing) or postgres://… [default: sqlite://./data/huiyi.db]
-    #[arg(long = "database", env = "HUIYI_DATABASE_URL")]
-    database: Option<String>,
-    /// Base URL of the links handed out [default: http://<listen>]
-    #[arg(long, env = "HUIYI_PUBLIC_URL")]
-    public_url: Option<String>,
-    /// TOML configuration file; flags and environment override it.
-    #[arg(long, env = "HUIYI_CONFIG")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    config: Config,
+    /// TOML configuration file; the environment and flags override it.
+    #[arg(long = "config", id = "config", env = "HUIYI_CONFIG")]
+    config_file: Option<PathBuf>,
     /// When the database holds no customer yet, import a demo tenant and print its key.
     #[arg(long)]
     demo: bool,
-    /// Log as JSON lines.
-    #[arg(long, env = "HUIYI_LOG_JSON")]
-    log_json: bool,
-    /// Shared secret media servers sign POST /media/v1/events with; unset or empty: media
-    /// events are refused (52003). Prefer the environment or the config file: a flag shows in
-    /// the process list.
-    #[arg(long, env = "HUIYI_MEDIA_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = media_cli::parse_secret)]
-    media_secret: Option<SecretString>,
-    /// Seconds a session stays open after everyone has left [default: 60]
-    #[arg(long, env = "HUIYI_SESSION_GRACE_SECS", value_name = "SECS")]
-    session_grace_secs: Option<u64>,
 }
 
+/// What the operator commands need of the configuration: the database, from a flag, the
+/// environment or the same file `serve` reads.
 #[derive(Args)]
 struct DatabaseArg {
-    #[arg(long = "database", env = "HUIYI_DATABASE_URL", default_value = DEFAULT_DATABASE)]
-    database: String,
+    /// sqlite://PATH (created if missing) or postgres://…
+    #[arg(long = "database", id = "database_url", env = "HUIYI_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    database_url: String,
+    /// TOML configuration file (its database_url is used; other keys are checked, not used).
+    #[arg(long = "config", id = "config", env = "HUIYI_CONFIG")]
+    config_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -99,8 +86,25 @@ enum KeyCommand {
     },
 }
 
+/// Parses the command line with the `--config` file layered under the environment and flags.
+fn parse_cli() -> anyhow::Result<Cli> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut cmd = Cli::command();
+    if let Some(path) = config::config_path(&cmd, &args) {
+        cmd = config::with_file_defaults(cmd, &config::load_file(&path)?)?;
+    }
+    let matches = cmd.try_get_matches_from(args).unwrap_or_else(|e| e.exit());
+    Ok(Cli::from_arg_matches(&matches)?)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_cli() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -124,12 +128,12 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args).await?,
         Command::Migrate(db) => {
             init_logging(false);
-            store::open(&db.database).await?;
+            store::open(&db.database_url).await?;
             println!("database is migrated");
         }
         Command::Admin(AdminCommand::Import { file, db }) => {
             init_logging(false);
-            let s = store::open(&db.database).await?;
+            let s = store::open(&db.database_url).await?;
             let n = import_file(s.as_ref(), &file).await?;
             println!(
                 "imported {} customers, {} users, {} credentials",
@@ -142,7 +146,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             db,
         })) => {
             init_logging(false);
-            let s = store::open(&db.database).await?;
+            let s = store::open(&db.database_url).await?;
             let key = NewApiKey::generate();
             s.add_credential(&customer, key.hash().as_str(), admin)
                 .await?;
@@ -154,21 +158,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let file = match &args.config {
-        Some(path) => FileConfig::load(path)?,
-        None => FileConfig::default(),
-    };
-    let config = Config::layer(
-        file,
-        Overrides {
-            listen: args.listen,
-            database_url: args.database,
-            public_url: args.public_url,
-            log_json: args.log_json,
-            media_secret: args.media_secret,
-            session_grace_secs: args.session_grace_secs,
-        },
-    );
+    let config = args.config.finish();
     init_logging(config.log_json);
     let store = store::open(&config.database_url).await?;
     tracing::info!(backend = store.backend(), "database ready");

@@ -145,6 +145,11 @@
     sock.onmessage = function (ev) {
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (msg.type === 'joined' && msg.pingMs > 0) {
+        // The server says how often it wants to hear from us (its heartbeat / 3).
+        clearInterval(pinger);
+        pinger = setInterval(function () { send({ type: 'ping' }); }, msg.pingMs);
+      }
       onMessage(msg);
     };
     sock.onclose = function () {

@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod joining;
 pub mod launch;
 pub mod lenient;
+pub mod live;
 pub mod media;
 pub mod requests;
 pub mod shape;

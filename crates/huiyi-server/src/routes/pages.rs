@@ -301,7 +301,7 @@ async fn short_link(
             let page = DialIn {
                 page: visit.chrome(false),
                 meeting: meeting_view(&peeked.booking),
-                numbers: app.config.access_numbers.clone(),
+                numbers: app.config.access_numbers.0.clone(),
                 passcode: peeked.booking.pcode2.as_str().to_owned(),
             };
             visit.page(StatusCode::OK, page.render())

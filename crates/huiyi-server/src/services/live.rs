@@ -109,6 +109,7 @@ impl LiveHub {
             if let Some(fanout) = &self.inner.fanout {
                 for chunk in notices(&self.inner.replica, key, &facts) {
                     if let Err(e) = fanout.notify(CHANNEL, &chunk).await {
+                        crate::metrics::fanout_failed("postgres");
                         tracing::warn!(error = %e, "live notice not sent to other replicas");
                     }
                 }
@@ -154,6 +155,7 @@ fn notices(replica: &str, key: MeetingKey, facts: &[LiveFact]) -> Vec<String> {
         return if whole.len() <= MAX_PAYLOAD {
             vec![whole]
         } else {
+            crate::metrics::fanout_failed("postgres");
             tracing::warn!("a live fact too large to send to other replicas was dropped");
             Vec::new()
         };

@@ -11,15 +11,11 @@ use huiyi_domain::joining::LinkRole;
 use huiyi_domain::session::{ClientType, EndReason, LiveState, Participant, Role, Voice};
 use huiyi_domain::{Booking, ConferenceId, Customer, Fact, User};
 use huiyi_wire::Code;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use huiyi_wire::live::{ClientMessage, MeetingInfo, ServerMessage, You};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
-/// A page that sends nothing (not even its ping every 5 s) for this long has gone: a closed
-/// laptop, a lost network. A closed tab closes its socket, which counts at once.
-pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a new socket may take to say who it is.
 const JOIN_WITHIN: Duration = Duration::from_secs(10);
 const MAX_NAME_CHARS: usize = 64;
@@ -32,45 +28,6 @@ pub enum Entry {
         wuid: Option<i64>,
     },
     Conference(String),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-enum ClientMessage {
-    Join {
-        #[serde(default)]
-        name: String,
-        #[serde(default, rename = "clientId")]
-        client_id: String,
-        #[serde(default)]
-        pcode: Option<String>,
-        #[serde(default)]
-        watchword: Option<String>,
-        #[serde(default)]
-        tag: Option<String>,
-    },
-    Ping,
-    Hand {
-        up: bool,
-    },
-    Answer {
-        #[serde(rename = "rollCallId")]
-        roll_call_id: String,
-    },
-    Leave,
-    Lock {
-        locked: bool,
-    },
-    Rollcall,
-    Admit {
-        #[serde(rename = "participantId")]
-        participant_id: String,
-    },
-    Remove {
-        #[serde(rename = "participantId")]
-        participant_id: String,
-    },
-    End,
 }
 
 /// Why someone is not let in; `reason` is what the page localises.
@@ -107,7 +64,13 @@ struct Seat {
     user: Option<User>,
 }
 
-pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSocket) {
+pub async fn run(app: AppState, entry: Entry, address: String, socket: WebSocket) {
+    crate::metrics::live_socket_opened();
+    serve_page(app, entry, address, socket).await;
+    crate::metrics::live_socket_closed();
+}
+
+async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: WebSocket) {
     let join = match tokio::time::timeout(JOIN_WITHIN, next_message(&mut socket)).await {
         Ok(Some(ClientMessage::Join {
             name,
@@ -172,12 +135,18 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
     {
         return refuse(&mut socket, Refusal::from_api(e)).await;
     }
-    let you = json!({"id": me.id, "name": me.name, "role": me.role});
+    // A page that sends nothing (not even its pings) for this long has gone: a closed laptop,
+    // a lost network.
+    let heartbeat = Duration::from_millis(app.config.heartbeat_ms);
+    let you = You {
+        id: me.id.clone(),
+        name: me.name.clone(),
+        role: me.role,
+    };
     let mut admitted = !waiting;
-    let hello = if admitted {
+    let (temp, state) = if admitted {
         match snapshot(&app, &seat.view).await {
-            Some((temp, state)) => json!({"type": "joined", "you": you, "waiting": false,
-                "meeting": meeting_json(&seat.view, &temp), "state": state}),
+            Some((temp, state)) => (temp, Some(state)),
             None => {
                 // The join is recorded; without a greeting the page cannot stay, so it leaves.
                 record_leave(&app, &seat, &me.id).await;
@@ -185,8 +154,14 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
             }
         }
     } else {
-        json!({"type": "joined", "you": you, "waiting": true,
-            "meeting": meeting_json(&seat.view, "")})
+        (String::new(), None)
+    };
+    let hello = ServerMessage::Joined {
+        you,
+        waiting,
+        meeting: meeting_info(&seat.view, temp),
+        state,
+        ping_ms: app.config.heartbeat_ms / 3,
     };
     if send(&mut socket, &hello).await.is_err() {
         record_leave(&app, &seat, &me.id).await;
@@ -195,7 +170,7 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
 
     let mut last_heard = Instant::now();
     let gone = loop {
-        let deadline = last_heard + HEARTBEAT;
+        let deadline = last_heard + heartbeat;
         tokio::select! {
             incoming = tokio::time::timeout_at(deadline, socket.recv()) => {
                 let message = match incoming {
@@ -210,14 +185,14 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
                     _ => continue,
                 };
                 let Ok(msg) = serde_json::from_str::<ClientMessage>(text.as_str()) else {
-                    let _ = send(&mut socket, &json!({"type": "error", "msg": "unreadable message"})).await;
+                    let _ = send(&mut socket, &ServerMessage::Error { msg: "unreadable message".into() }).await;
                     continue;
                 };
                 match act(&app, &seat, &me, admitted, msg).await {
                     Ok(Some(g)) => break g,
                     Ok(None) => {}
                     Err(msg) => {
-                        let _ = send(&mut socket, &json!({"type": "error", "msg": msg})).await;
+                        let _ = send(&mut socket, &ServerMessage::Error { msg: msg.into() }).await;
                     }
                 }
             }
@@ -227,7 +202,7 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
                     Err(RecvError::Lagged(_)) => {
                         // Fell behind: start over from the stored state.
                         if admitted && let Some((_, state)) = snapshot(&app, &seat.view).await {
-                            let _ = send(&mut socket, &json!({"type": "resync", "state": state})).await;
+                            let _ = send(&mut socket, &ServerMessage::Resync { state }).await;
                         }
                         continue;
                     }
@@ -235,13 +210,13 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
                 };
                 match &fact.fact {
                     Fact::ParticipantRemoved { participant_id } if *participant_id == me.id => {
-                        let _ = send(&mut socket, &json!({"type": "removed"})).await;
+                        let _ = send(&mut socket, &ServerMessage::Removed).await;
                         break Gone::Removed;
                     }
                     Fact::ParticipantAdmitted { participant_id } if *participant_id == me.id && !admitted => {
                         admitted = true;
                         if let Some((_, state)) = snapshot(&app, &seat.view).await {
-                            let _ = send(&mut socket, &json!({"type": "admitted", "state": state})).await;
+                            let _ = send(&mut socket, &ServerMessage::Admitted { state }).await;
                         }
                         continue;
                     }
@@ -253,18 +228,18 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
                         continue;
                     }
                     Fact::SessionEnded { .. } if !admitted => {
-                        let _ = send(&mut socket, &json!({"type": "ended"})).await;
+                        let _ = send(&mut socket, &ServerMessage::Ended).await;
                         break Gone::Ended;
                     }
                     _ => {}
                 }
                 if admitted {
                     let ended = matches!(fact.fact, Fact::SessionEnded { .. });
-                    if send(&mut socket, &json!({"type": "fact", "fact": fact.fact})).await.is_err() {
+                    if send(&mut socket, &ServerMessage::Fact { fact: fact.fact.clone() }).await.is_err() {
                         break Gone::Closed;
                     }
                     if ended {
-                        let _ = send(&mut socket, &json!({"type": "ended"})).await;
+                        let _ = send(&mut socket, &ServerMessage::Ended).await;
                         break Gone::Ended;
                     }
                 }
@@ -280,7 +255,7 @@ pub async fn run(app: AppState, entry: Entry, address: String, mut socket: WebSo
 enum Gone {
     /// The socket closed (a closed tab) or failed.
     Closed,
-    /// Nothing heard within [`HEARTBEAT`].
+    /// Nothing heard within the heartbeat (`heartbeat_ms`).
     Silent,
     /// They left on purpose (their `left` is recorded).
     Left,
@@ -564,8 +539,12 @@ async fn snapshot(app: &AppState, view: &Booking) -> Option<(String, LiveState)>
     Some((temp, state))
 }
 
-fn meeting_json(view: &Booking, temp: &str) -> Value {
-    json!({"conferenceId": view.conference_id.as_str(), "title": view.title, "tempConferenceId": temp})
+fn meeting_info(view: &Booking, temp_conference_id: String) -> MeetingInfo {
+    MeetingInfo {
+        conference_id: view.conference_id.as_str().to_owned(),
+        title: view.title.clone(),
+        temp_conference_id,
+    }
 }
 
 async fn record_leave(app: &AppState, seat: &Seat, id: &str) {
@@ -591,14 +570,18 @@ async fn next_message(socket: &mut WebSocket) -> Option<ClientMessage> {
     }
 }
 
-async fn send(socket: &mut WebSocket, v: &Value) -> Result<(), axum::Error> {
-    socket.send(Message::Text(v.to_string().into())).await
+async fn send(socket: &mut WebSocket, m: &ServerMessage) -> Result<(), axum::Error> {
+    socket.send(Message::Text(m.to_text().into())).await
 }
 
 async fn refuse(socket: &mut WebSocket, r: Refusal) {
     let _ = send(
         socket,
-        &json!({"type": "refused", "reason": r.reason, "code": r.code.number(), "msg": r.msg}),
+        &ServerMessage::Refused {
+            reason: r.reason.to_owned(),
+            code: r.code.number(),
+            msg: r.msg,
+        },
     )
     .await;
     let _ = socket.send(Message::Close(None)).await;

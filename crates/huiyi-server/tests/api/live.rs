@@ -209,7 +209,7 @@ async fn watchword_lock_and_join_window_are_enforced() {
 
 #[tokio::test]
 async fn a_silent_page_is_counted_gone_after_the_heartbeat() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.heartbeat_ms = 600).await;
     let b = app.book(KEY_A, HOST_A, 1).await;
     let cid = b["conferenceId"].as_str().unwrap().to_owned();
     let page = open(
@@ -219,9 +219,13 @@ async fn a_silent_page_is_counted_gone_after_the_heartbeat() {
     )
     .await;
     assert_eq!(page.hello["type"], "joined");
+    assert_eq!(
+        page.hello["pingMs"], 200,
+        "the page pings three times per heartbeat"
+    );
     assert_eq!(app.status(&cid).await.1, 1);
-    // No ping for the heartbeat (15 s): gone, though the socket is still open.
-    tokio::time::sleep(Duration::from_secs(14)).await;
+    // No ping for the heartbeat (600 ms here): gone, though the socket is still open.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         app.status(&cid).await.1,
         1,
@@ -275,7 +279,11 @@ async fn presence_reaches_pages_on_another_replica() {
 /// is told, and the meeting stays ended.
 #[tokio::test]
 async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
-    let app = spawn_app_with(|c| c.session_grace_secs = 1).await;
+    let app = spawn_app_with(|c| {
+        c.session_grace_secs = 1;
+        c.worker_tick_ms = Some(NEVER_MS);
+    })
+    .await;
     let env = app
         .post(
             "/confopenapi/room/reservConference",
@@ -298,7 +306,8 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
     )
     .await;
     assert_eq!(guest.hello["waiting"], true);
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // The worker looks long after the grace period: the one waiting keeps it open.
+    assert_eq!(app.close_idle_at(now_ms() + 3_600_000).await, 0);
     let b = app
         .store
         .booking_anywhere(&huiyi_domain::ConferenceId::parse(&cid).unwrap())
@@ -319,6 +328,8 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
     assert_eq!(waiting[0]["name"], "Early");
     send(&mut host.ws, json!({"type": "end"})).await;
     until(&mut guest.ws, |m| m["type"] == "ended").await;
+    // The waiting page's leave is recorded as it goes; wait for it, then see it changed
+    // nothing.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.status(&cid).await.0, 4, "nobody reopened it");
     assert_eq!(app.store.sessions_of(b.event_id).await.unwrap().len(), 1);

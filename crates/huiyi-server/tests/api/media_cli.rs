@@ -159,7 +159,14 @@ async fn two_replicas_keep_exact_counts_and_close_once() {
     let (database, _guard) = fresh_database().await;
     let store = huiyi_server::store::open(&database).await.unwrap();
     store.import(&fixtures()).await.unwrap();
-    let flags = ["--media-secret", MEDIA_SECRET, "--session-grace-secs", "1"];
+    let flags = [
+        "--media-secret",
+        MEDIA_SECRET,
+        "--session-grace-secs",
+        "1",
+        "--worker-tick-ms",
+        "50",
+    ];
     let a = start_server(&database, &flags).await;
     let b = start_server(&database, &flags).await;
     let client = reqwest::Client::new();
@@ -270,8 +277,8 @@ async fn two_replicas_keep_exact_counts_and_close_once() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         waited += 1;
     }
-    // Both replicas' workers have had several rounds since: still one close.
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Both replicas' workers (every 50 ms) have had several rounds since: still one close.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let session = &store.sessions_of(event_id).await.unwrap()[0];
     let facts = store.session_facts(session.id).await.unwrap();
     let ends = facts

@@ -56,6 +56,46 @@ async fn health_ready_and_metrics() {
         !text.contains("123456789"),
         "raw ids leaked into metric labels"
     );
+    // Every answer is HTTP 200; the vendor code tells errors from successes.
+    let counted = |route: &str, code: &str| {
+        text.lines().any(|l| {
+            l.starts_with("huiyi_http_requests_total")
+                && l.contains(&format!("route=\"{route}\""))
+                && l.contains(&format!("code=\"{code}\""))
+                && l.contains("http_status=\"200\"")
+        })
+    };
+    assert!(
+        counted("/conference/conference/reservConference2", "0"),
+        "{text}"
+    );
+    assert!(
+        counted(
+            "/conference/conference/getConferenceBaseInfoById/{*segments}",
+            "50709"
+        ),
+        "the unknown conference is counted by its code: {text}"
+    );
+    // Open live pages are a gauge.
+    let booked = app.book(KEY_A, HOST_A, 0).await;
+    let code = crate::common::socket::code_of(&booked["attendeeJoinUrl"]);
+    let page =
+        crate::common::socket::open(&app.url, &code, crate::common::socket::join("m", "metrics"))
+            .await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.lines().any(|l| l.starts_with("huiyi_live_sockets ")),
+        "{text}"
+    );
+    drop(page);
 }
 
 #[tokio::test]
@@ -134,5 +174,98 @@ async fn serve_reads_a_toml_config_file_and_flags_override_it() {
             .unwrap()
             .starts_with("https://meet.example.com/k/"),
         "links use the configured public URL: {v}"
+    );
+}
+
+/// `migrate` and `admin` read the same file as `serve`: its `database_url`, under the
+/// environment and flags; a key that names no setting is refused before anything runs.
+#[tokio::test]
+async fn migrate_and_admin_take_the_config_file() {
+    let (db, _guard) = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("huiyi.toml");
+    std::fs::write(
+        &cfg,
+        format!("database_url = \"{db}\"\nlisten = \"127.0.0.1:1\"\n"),
+    )
+    .unwrap();
+    let huiyi = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_huiyi"));
+        c.env_remove("HUIYI_DATABASE_URL").env("RUST_LOG", "warn");
+        c
+    };
+    let migrated = huiyi()
+        .args(["migrate", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(migrated.status.success(), "{migrated:?}");
+    let file = dir.path().join("fixtures.json");
+    std::fs::write(&file, serde_json::to_vec(&fixtures()).unwrap()).unwrap();
+    let imported = huiyi()
+        .args(["admin", "import"])
+        .arg(&file)
+        .env("HUIYI_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    assert!(imported.status.success(), "{imported:?}");
+    let store = huiyi_server::store::open(&db).await.unwrap();
+    assert_eq!(
+        store.customer_count().await.unwrap(),
+        2,
+        "imported into the file's database"
+    );
+    let key = huiyi()
+        .args(["admin", "key", "create", "--customer", "A100", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(key.status.success(), "{key:?}");
+    let printed = String::from_utf8(key.stdout).unwrap();
+    let hash = huiyi_domain::secrets::KeyHash::of(printed.trim());
+    assert!(store.credential(hash.as_str()).await.unwrap().is_some());
+
+    // The environment beats the file, and a flag beats the environment.
+    let by_env = dir.path().join("by-env.db");
+    let by_flag = dir.path().join("by-flag.db");
+    let elsewhere = huiyi()
+        .args(["migrate", "--config"])
+        .arg(&cfg)
+        .env(
+            "HUIYI_DATABASE_URL",
+            format!("sqlite://{}", by_env.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(elsewhere.status.success(), "{elsewhere:?}");
+    assert!(by_env.exists(), "migrated the environment's database");
+    let flagged = huiyi()
+        .args(["migrate", "--config"])
+        .arg(&cfg)
+        .arg("--database")
+        .arg(format!("sqlite://{}", by_flag.display()))
+        .env(
+            "HUIYI_DATABASE_URL",
+            format!("sqlite://{}", by_env.display()),
+        )
+        .output()
+        .unwrap();
+    assert!(flagged.status.success(), "{flagged:?}");
+    assert!(by_flag.exists(), "migrated the flag's database");
+
+    std::fs::write(
+        &cfg,
+        format!("database_url = \"{db}\"\nlisten_addr = \"x\"\n"),
+    )
+    .unwrap();
+    let typo = huiyi()
+        .args(["migrate", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2), "{typo:?}");
+    assert!(
+        String::from_utf8_lossy(&typo.stderr).contains("\"listen_addr\""),
+        "{typo:?}"
     );
 }

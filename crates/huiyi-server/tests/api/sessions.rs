@@ -382,9 +382,41 @@ async fn a_batch_is_all_or_nothing() {
     assert_eq!(app.status(&cid).await, (1, 0, 1));
 }
 
+/// The worker's loop runs by itself: a session everyone left closes after the grace period
+/// without anyone asking.
+#[tokio::test]
+async fn the_session_worker_runs_on_its_tick() {
+    let app = spawn_app_with(|c| {
+        c.session_grace_secs = 1;
+        c.worker_tick_ms = Some(50);
+    })
+    .await;
+    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = now_ms();
+    app.events(vec![
+        participant_event("tk-1", "participant.joined", &cid, "host", t),
+        participant_event("tk-2", "participant.left", &cid, "host", t + 5),
+    ])
+    .await;
+    let mut waited = 0;
+    while app.status(&cid).await.0 != 4 {
+        assert!(waited < 100, "never closed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(sessions(&app, &cid).await[0].closed_ms, Some(t + 5));
+}
+
 #[tokio::test]
 async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
-    let app = spawn_app_with(|c| c.session_grace_secs = 1).await;
+    let app = spawn_app_with(|c| {
+        c.session_grace_secs = 60;
+        c.worker_tick_ms = Some(NEVER_MS);
+    })
+    .await;
     let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
         .as_str()
         .unwrap()
@@ -395,17 +427,22 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
         participant_event("gr-2", "participant.left", &cid, "host", t + 5),
     ])
     .await;
+    // Within the grace period: in progress, and the worker leaves it.
+    assert_eq!(app.close_idle_at(t + 5 + 59_999).await, 0);
     assert_eq!(
         app.status(&cid).await.0,
         2,
         "in progress during the grace period"
     );
-    let mut waited = 0;
-    while app.status(&cid).await.0 != 4 {
-        assert!(waited < 100, "never closed");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        waited += 1;
-    }
+    // Once it has passed: closed, once, however often (and on however many replicas) the
+    // step runs.
+    let (a, b) = tokio::join!(
+        app.close_idle_at(t + 5 + 60_000),
+        app.close_idle_at(t + 5 + 60_000)
+    );
+    assert_eq!(a + b, 1, "closed exactly once");
+    assert_eq!(app.close_idle_at(t + 5 + 120_000).await, 0);
+    assert_eq!(app.status(&cid).await.0, 4);
     let held = sessions(&app, &cid).await;
     assert_eq!(held.len(), 1);
     assert_eq!(
@@ -413,7 +450,6 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
         Some(t + 5),
         "it ended when the last person left"
     );
-    tokio::time::sleep(Duration::from_millis(600)).await;
     let ends: Vec<_> = app
         .store
         .session_facts(held[0].id)
@@ -429,7 +465,8 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
             reason: EndReason::Grace
         }
     );
-    // Someone who comes back within the grace period keeps the session open.
+    // Someone who comes back within the grace period keeps the session open, however long
+    // after that the worker looks.
     let t = now_ms();
     app.events(vec![
         participant_event("gr-3", "participant.joined", &cid, "host", t),
@@ -444,7 +481,7 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
         t + 2,
     )])
     .await;
-    tokio::time::sleep(Duration::from_millis(1_800)).await;
+    assert_eq!(app.close_idle_at(t + 3_600_000).await, 0);
     assert_eq!(app.status(&cid).await, (2, 1, 1));
     assert_eq!(sessions(&app, &cid).await.len(), 2);
 }

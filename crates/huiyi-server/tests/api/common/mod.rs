@@ -26,6 +26,8 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
+    /// The server's state: tests call its workers' steps directly.
+    pub state: AppState,
     pub database_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _db: Option<DbGuard>,
@@ -81,7 +83,18 @@ pub async fn spawn_app_replicated() -> TestApp {
     serve_on(database_url, Some(guard), |_| {}, true).await
 }
 
+/// A worker tick no test waits for: the test runs the worker's step itself.
+pub const NEVER_MS: u64 = 24 * 3600 * 1000;
+
 impl TestApp {
+    /// Runs the session worker's step as if the clock read `now_ms`; how many it closed.
+    pub async fn close_idle_at(&self, now_ms: i64) -> usize {
+        huiyi_server::workers::IdleSessions::new(self.state.clone())
+            .run_once(now_ms)
+            .await
+            .expect("the session worker's step")
+    }
+
     /// Another server on this one's database, with the shared fan-out.
     pub async fn replica(&self) -> TestApp {
         serve_on(self.database_url.clone(), None, |_| {}, true).await
@@ -103,7 +116,7 @@ async fn serve_on(
     let url = format!("http://{addr}");
     let mut config = Config::for_public_url(&url);
     config.database_url = database_url.clone();
-    config.access_numbers = vec![
+    config.access_numbers.0 = vec![
         AccessNumberConfig {
             area: "ALL".into(),
             number: "400-810-5211".into(),
@@ -123,8 +136,9 @@ async fn serve_on(
         AppState::new(store.clone(), config)
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
     tokio::spawn(async move {
-        huiyi_server::serve(listener, state, async {
+        huiyi_server::serve(listener, served, async {
             let _ = rx.await;
         })
         .await
@@ -136,6 +150,7 @@ async fn serve_on(
         url,
         client,
         store,
+        state,
         database_url,
         shutdown: Some(tx),
         _db: guard,

@@ -9,6 +9,7 @@ pub fn huiyi() -> Command {
         .env_remove("HUIYI_PUBLIC_URL")
         .env_remove("HUIYI_MEDIA_SECRET")
         .env_remove("HUIYI_SESSION_GRACE_SECS")
+        .env_remove("HUIYI_CONFIG")
         .env("RUST_LOG", "warn");
     c
 }
