@@ -56,7 +56,7 @@ async fn booked(store: &SharedStore) -> Booking {
         .unwrap()
 }
 
-pub async fn facts_open_a_session_and_keep_live_counts(store: SharedStore) {
+pub async fn facts_open_a_session_and_keep_live_counts(store: SharedStore, rows: Arc<dyn Inspect>) {
     let b = booked(&store).await;
     let t = T0 * 1000;
     let out = store
@@ -85,7 +85,7 @@ pub async fn facts_open_a_session_and_keep_live_counts(store: SharedStore) {
         "in the order they happened"
     );
     assert!(facts.iter().all(|f| f.recorded_ms == T0 * 1000));
-    let present: Vec<String> = store
+    let present: Vec<String> = rows
         .session_participants(s.id)
         .await
         .unwrap()
@@ -142,7 +142,13 @@ pub async fn a_refused_batch_stores_nothing(store: SharedStore) {
         matches!(refused, Err(StoreError::NotJoinable(_))),
         "{refused:?}"
     );
-    assert!(store.sessions_of(b.event_id).await.unwrap().is_empty());
+    assert!(
+        store
+            .latest_sessions(&[b.event_id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let never_held = store
         .record_facts(batch(vec![fact(
             &b,
@@ -178,7 +184,7 @@ pub async fn an_idle_session_is_closed_once_by_racing_closers(store: SharedStore
         ]))
         .await
         .unwrap();
-    let s = &store.sessions_of(b.event_id).await.unwrap()[0];
+    let s = &store.latest_sessions(&[b.event_id]).await.unwrap()[0];
     assert_eq!(
         (s.attendees, s.closed_ms),
         (0, None),
@@ -201,7 +207,7 @@ pub async fn an_idle_session_is_closed_once_by_racing_closers(store: SharedStore
         closed += c.await.unwrap().len();
     }
     assert_eq!(closed, 1, "closed exactly once");
-    let s = &store.sessions_of(b.event_id).await.unwrap()[0];
+    let s = &store.latest_sessions(&[b.event_id]).await.unwrap()[0];
     assert_eq!(
         s.closed_ms,
         Some(t + 30),
