@@ -69,6 +69,7 @@ macro_rules! conformance_tests {
             customer_bookings_page_through_singles_and_series_once,
             a_refused_batch_stores_nothing,
             an_idle_session_is_closed_once_by_racing_closers,
+            a_booking_is_read_with_the_latest_session_of_each_meeting,
             link_codes_name_their_booking_and_role,
             join_tokens_round_trip,
             concurrent_consumes_never_exceed_the_uses,

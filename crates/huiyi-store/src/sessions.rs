@@ -3,7 +3,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
-use huiyi_domain::{CustomerKey, EventId, Fact, Meeting, SessionState};
+use huiyi_domain::{Booking, ConferenceId, CustomerKey, EventId, Fact, Meeting, SessionState};
 
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
@@ -13,6 +13,14 @@ pub trait SessionStore: Send + Sync + 'static {
     /// The latest session of every meeting (booking, or occurrence of a series) of these
     /// bookings that has had one.
     async fn latest_sessions(&self, event_ids: &[EventId]) -> StoreResult<Vec<SessionState>>;
+    /// A booking of this customer with the latest session of each of its meetings that has had
+    /// one (as [`Self::latest_sessions`] answers), ordered by occurrence, read together so that
+    /// a status polled often costs one round trip.
+    async fn booking_with_sessions(
+        &self,
+        customer: CustomerKey,
+        conference_id: &ConferenceId,
+    ) -> StoreResult<Option<(Booking, Vec<SessionState>)>>;
     /// A session's facts in the order they happened.
     async fn session_facts(&self, session_id: i64) -> StoreResult<Vec<StoredFact>>;
     /// Closes open sessions that have been empty since `empty_before_ms` or earlier, recording a

@@ -3,13 +3,16 @@
 
 mod record;
 
+use super::bookings::{BookingRow, booking_columns};
 use crate::backend::{CAPABILITIES, Db};
 use crate::capabilities::Writers;
 use crate::store::SqlStore;
 use crate::support::db_error;
 use async_trait::async_trait;
 use huiyi_domain::session::{Participant, Voice};
-use huiyi_domain::{EventId, Fact, Presence, SessionState, TempConferenceId};
+use huiyi_domain::{
+    Booking, ConferenceId, CustomerKey, EventId, Fact, Presence, SessionState, TempConferenceId,
+};
 use huiyi_store::{FactBatch, FactOutcome, SessionStore, StoreError, StoreResult, StoredFact};
 
 /// The columns of [`SessionRow`].
@@ -50,6 +53,23 @@ const LATEST_SESSIONS_HEAD: &str = concat!(
 );
 /// Event ids per [`LATEST_SESSIONS_HEAD`] statement.
 const LATEST_SESSIONS_PER_STATEMENT: usize = 500;
+
+/// The booking with the latest session of each of its meetings: a row per session, or one row
+/// with NULL session columns when it has had none. The sessions' columns are renamed (`s_…`)
+/// so that none of them shadows a booking's.
+const BOOKING_WITH_SESSIONS: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    ", s_id, s_temp_conference_id, s_event_id, s_occurrence, s_opened_ms, s_closed_ms, \
+     s_end_reason, s_locked, s_lock_ms, s_attendees, s_empty_since_ms \
+     FROM bookings LEFT JOIN (SELECT id AS s_id, temp_conference_id AS s_temp_conference_id, \
+     event_id AS s_event_id, occurrence AS s_occurrence, opened_ms AS s_opened_ms, \
+     closed_ms AS s_closed_ms, end_reason AS s_end_reason, locked AS s_locked, \
+     lock_ms AS s_lock_ms, attendees AS s_attendees, empty_since_ms AS s_empty_since_ms \
+     FROM sessions s WHERE s.id = (SELECT MAX(l.id) FROM sessions l \
+     WHERE l.event_id = s.event_id AND l.occurrence = s.occurrence)) latest \
+     ON s_event_id = event_id WHERE conference_id = $1 AND customer = $2 ORDER BY s_occurrence"
+);
 
 macro_rules! idle_sessions {
     () => {
@@ -239,6 +259,41 @@ impl FactInsert {
     }
 }
 
+/// The session columns of a [`BOOKING_WITH_SESSIONS`] row: `None` on the one row of a booking
+/// that has had no session.
+#[derive(Debug)]
+struct LatestSession(Option<SessionRow>);
+
+impl<'r> sqlx::FromRow<'r, <Db as sqlx::Database>::Row> for LatestSession {
+    fn from_row(row: &'r <Db as sqlx::Database>::Row) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        let Some(id) = row.try_get::<Option<i64>, _>("s_id")? else {
+            return Ok(LatestSession(None));
+        };
+        Ok(LatestSession(Some(SessionRow {
+            id,
+            temp_conference_id: row.try_get("s_temp_conference_id")?,
+            event_id: row.try_get("s_event_id")?,
+            occurrence: row.try_get("s_occurrence")?,
+            opened_ms: row.try_get("s_opened_ms")?,
+            closed_ms: row.try_get("s_closed_ms")?,
+            end_reason: row.try_get("s_end_reason")?,
+            locked: row.try_get("s_locked")?,
+            lock_ms: row.try_get("s_lock_ms")?,
+            attendees: row.try_get("s_attendees")?,
+            empty_since_ms: row.try_get("s_empty_since_ms")?,
+        })))
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct BookingSessionRow {
+    #[sqlx(flatten)]
+    booking: BookingRow,
+    #[sqlx(flatten)]
+    session: LatestSession,
+}
+
 #[async_trait]
 impl SessionStore for SqlStore {
     #[tracing::instrument(skip_all, fields(facts = batch.facts.len()))]
@@ -275,6 +330,33 @@ impl SessionStore for SqlStore {
             out.extend(states(rows)?);
         }
         Ok(out)
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn booking_with_sessions(
+        &self,
+        customer: CustomerKey,
+        conference_id: &ConferenceId,
+    ) -> StoreResult<Option<(Booking, Vec<SessionState>)>> {
+        let rows: Vec<BookingSessionRow> = sqlx::query_as(BOOKING_WITH_SESSIONS)
+            .bind(conference_id.as_str())
+            .bind(customer)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        let mut rows = rows.into_iter();
+        let Some(first) = rows.next() else {
+            return Ok(None);
+        };
+        let booking = Booking::try_from(first.booking)?;
+        let mut sessions = Vec::new();
+        for LatestSession(session) in std::iter::once(first.session).chain(rows.map(|r| r.session))
+        {
+            if let Some(s) = session {
+                sessions.push(s.state()?);
+            }
+        }
+        Ok(Some((booking, sessions)))
     }
 
     #[tracing::instrument(skip(self))]
