@@ -6,7 +6,9 @@ use crate::server::{CUSTOMER_CODE, HOST_USER_ID, sqlite_url};
 use anyhow::{Context, Result, anyhow};
 use huiyi_domain::time::Zone;
 use huiyi_domain::{CustomerKey, Details, Invitee, NewBooking, PasswordType, Settings, UserId};
-use huiyi_store::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store};
+use huiyi_store::{
+    BookingStore, ImportCredential, ImportCustomer, ImportData, ImportUser, TenantStore,
+};
 use huiyi_store_sqlite::SqliteStore;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -124,7 +126,7 @@ pub async fn open(
         .await
         .map_err(|e| anyhow!("cannot open {database}: {e}"))?;
     store
-        .import(&import_data(key, hosts))
+        .import(&import_data(key, hosts), now)
         .await
         .map_err(store_error("cannot import the bench customer"))?;
     let customer = store

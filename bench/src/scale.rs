@@ -10,7 +10,7 @@ use crate::server::{HOST_USER_ID, Server, random_key, server_bin};
 use crate::stats::round_to;
 use anyhow::{Context, Result};
 use huiyi_domain::time::{Zone, now_unix, parse_time};
-use huiyi_store::{Store, Window};
+use huiyi_store::{BookingStore, Window};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;

@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow};
 use huiyi_domain::recurrence::{Rule, RuleError};
 use huiyi_domain::time::{Zone, now_unix};
 use huiyi_domain::{NewBooking, Series};
-use huiyi_store::{Store, Window};
+use huiyi_store::{BookingStore, Window};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;

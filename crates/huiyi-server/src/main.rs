@@ -148,7 +148,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             init_logging(false);
             let s = store::open(&db.database_url).await?;
             let key = NewApiKey::generate();
-            s.add_credential(&customer, key.hash().as_str(), admin)
+            let now = huiyi_domain::time::now_unix();
+            s.add_credential(&customer, key.hash().as_str(), admin, now)
                 .await?;
             println!("{}", key.reveal());
             eprintln!("This key is shown once; only its hash is stored. Keep it safe.");
@@ -183,7 +184,7 @@ async fn demo(store: &dyn huiyi_store::Store, config: &Config) -> anyhow::Result
         return Ok(());
     }
     let (data, key) = demo_tenant();
-    store.import(&data).await?;
+    store.import(&data, huiyi_domain::time::now_unix()).await?;
     let start = chrono_like_tomorrow();
     println!("Demo tenant imported: customer DEMO, host userId 10001, admin userId 10002.");
     println!("API key (shown once): {}", key.reveal());

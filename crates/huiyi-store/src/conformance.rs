@@ -1,8 +1,9 @@
-//! The behaviour every backend must show. Each test takes a fresh, empty store; a backend runs
-//! the whole suite with [`conformance_tests!`](crate::conformance_tests):
+//! The behaviour every backend must show, in the `conformance` feature only. Each test takes a
+//! fresh, empty store; a backend's own tests run the whole suite with
+//! [`conformance_tests!`](crate::conformance_tests):
 //!
 //! ```ignore
-//! async fn fresh() -> Option<(Arc<dyn Store>, impl Sized)> { /* store + cleanup guard */ }
+//! async fn fresh() -> Option<Fixture> { /* store, its inspector, a cleanup guard */ }
 //! huiyi_store::conformance_tests!(fresh);
 //! ```
 //!
@@ -22,6 +23,7 @@ pub use sessions::*;
 pub use tenants::*;
 pub use tokens::*;
 
+use crate::testing::Inspect;
 use crate::{ImportCredential, ImportCustomer, ImportData, ImportUser, Store};
 use huiyi_domain::time::Zone;
 use huiyi_domain::{Customer, Details, Invitee, NewBooking, PasswordType, Settings, UserId};
@@ -29,11 +31,24 @@ use std::sync::Arc;
 
 pub type SharedStore = Arc<dyn Store>;
 
-/// One `#[tokio::test]` per suite function, each on a store from `$fresh`.
+/// What one test runs on.
+pub struct Fixture {
+    /// A fresh, empty store of the backend under test.
+    pub store: SharedStore,
+    /// Reads of that store's rows which the contract does not offer.
+    pub rows: Arc<dyn Inspect>,
+    /// Whatever must live as long as the test: a temporary directory, a database to drop.
+    pub guard: Box<dyn std::any::Any + Send>,
+}
+
+/// One `#[tokio::test]` per suite function, each on a [`Fixture`] from `$fresh`.
 #[macro_export]
 macro_rules! conformance_tests {
     ($fresh:path) => {
-        $crate::conformance_tests!(@each $fresh;
+        $crate::conformance_tests!(@rows $fresh;
+            facts_open_a_session_and_keep_live_counts,
+        );
+        $crate::conformance_tests!(@store $fresh;
             import_upserts_and_is_idempotent,
             import_with_a_bad_entry_changes_nothing,
             credentials_are_found_by_hash,
@@ -52,9 +67,9 @@ macro_rules! conformance_tests {
             series_are_listed_by_any_window_their_span_overlaps,
             shortening_a_series_moves_its_span_end,
             customer_bookings_page_through_singles_and_series_once,
-            facts_open_a_session_and_keep_live_counts,
             a_refused_batch_stores_nothing,
             an_idle_session_is_closed_once_by_racing_closers,
+            a_booking_is_read_with_the_latest_session_of_each_meeting,
             link_codes_name_their_booking_and_role,
             join_tokens_round_trip,
             concurrent_consumes_never_exceed_the_uses,
@@ -62,15 +77,27 @@ macro_rules! conformance_tests {
             join_tokens_of_another_kind_are_never_consumed,
         );
     };
-    (@each $fresh:path; $($name:ident),* $(,)?) => {
+    (@store $fresh:path; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let Some((store, guard)) = $fresh().await else {
+                let Some(fixture) = $fresh().await else {
                     return;
                 };
-                $crate::conformance::$name(store).await;
-                drop(guard);
+                $crate::conformance::$name(fixture.store.clone()).await;
+                drop(fixture);
+            }
+        )*
+    };
+    (@rows $fresh:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some(fixture) = $fresh().await else {
+                    return;
+                };
+                $crate::conformance::$name(fixture.store.clone(), fixture.rows.clone()).await;
+                drop(fixture);
             }
         )*
     };
@@ -84,6 +111,8 @@ pub const BOB: i64 = 1002;
 pub const CAROL: i64 = 2001;
 /// 2030-01-01T00:00:00Z: a fixed instant keeps the listings tests readable.
 pub const T0: i64 = 1_893_456_000;
+/// When the suite's imports and credentials are made: a day before [`T0`].
+pub const IMPORTED_AT: i64 = T0 - 86_400;
 
 /// Two customers: ACME (alice, bob) and GLOBEX (carol), with one key each and an ACME admin key.
 pub fn fixture() -> ImportData {
@@ -126,7 +155,10 @@ pub fn fixture() -> ImportData {
 
 /// Imports [`fixture`] and returns (ACME, GLOBEX).
 pub async fn tenants(store: &SharedStore) -> (Customer, Customer) {
-    store.import(&fixture()).await.expect("import the fixture");
+    store
+        .import(&fixture(), IMPORTED_AT)
+        .await
+        .expect("import the fixture");
     let acme = store.customer_by_code("ACME").await.unwrap().expect("ACME");
     let globex = store
         .customer_by_code("GLOBEX")

@@ -1,7 +1,37 @@
-//! What the store takes and gives for sessions.
+//! Sessions: the actual runs of a meeting, kept from the facts the media side and the live pages
+//! report.
 
-use huiyi_domain::session::{Participant, Voice};
-use huiyi_domain::{CustomerKey, EventId, Fact, Meeting, Presence, SessionState};
+use crate::StoreResult;
+use async_trait::async_trait;
+use huiyi_domain::{Booking, ConferenceId, CustomerKey, EventId, Fact, Meeting, SessionState};
+
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Records a batch of facts, all or nothing: replays (by `event_uid`) are skipped, sessions
+    /// are opened and closed as the facts say, and live counts are kept in the same transaction.
+    async fn record_facts(&self, batch: FactBatch) -> StoreResult<FactOutcome>;
+    /// The latest session of every meeting (booking, or occurrence of a series) of these
+    /// bookings that has had one.
+    async fn latest_sessions(&self, event_ids: &[EventId]) -> StoreResult<Vec<SessionState>>;
+    /// A booking of this customer with the latest session of each of its meetings that has had
+    /// one (as [`Self::latest_sessions`] answers), ordered by occurrence, read together so that
+    /// a status polled often costs one round trip.
+    async fn booking_with_sessions(
+        &self,
+        customer: CustomerKey,
+        conference_id: &ConferenceId,
+    ) -> StoreResult<Option<(Booking, Vec<SessionState>)>>;
+    /// A session's facts in the order they happened.
+    async fn session_facts(&self, session_id: i64) -> StoreResult<Vec<StoredFact>>;
+    /// Closes open sessions that have been empty since `empty_before_ms` or earlier, recording a
+    /// `session.ended` (grace) fact for each. Safe to run on several replicas at once: each
+    /// session is closed by exactly one of them.
+    async fn close_idle_sessions(
+        &self,
+        empty_before_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<Vec<SessionState>>;
+}
 
 /// Facts to record together. `now_ms` is the server's clock when the batch arrived: it decides
 /// whether a new session may be opened and stamps every fact as recorded.
@@ -59,14 +89,4 @@ pub struct StoredFact {
     pub at_ms: i64,
     pub recorded_ms: i64,
     pub fact: Fact,
-}
-
-/// One participant of a session with their live state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParticipantState {
-    /// As they last joined (only the id is known until a `joined` arrives).
-    pub participant: Participant,
-    pub presence: Presence,
-    pub voice: Voice,
-    pub hand_up: bool,
 }

@@ -60,7 +60,8 @@ pub async fn import_file(store: &dyn Store, path: &Path) -> anyhow::Result<Impor
         .map_err(|e| anyhow::anyhow!("{} is not a valid import file: {e}", path.display()))?;
     data.validate()
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    store.import(&data).await.map_err(|e| match e {
+    let now = huiyi_domain::time::now_unix();
+    store.import(&data, now).await.map_err(|e| match e {
         StoreError::Invalid(m) => anyhow::anyhow!("{}: {m}", path.display()),
         other => anyhow::anyhow!(other),
     })

@@ -88,7 +88,10 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
 async fn key_create_prints_a_working_key_once() {
     let (db, _guard) = fresh_database().await;
     let store = huiyi_server::store::open(&db).await.unwrap();
-    store.import(&fixtures()).await.unwrap();
+    store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     let out = huiyi()
         .args([
             "admin",
@@ -176,7 +179,7 @@ async fn acknowledged_bookings_survive_kill_9() {
     huiyi_server::store::open(&db)
         .await
         .unwrap()
-        .import(&fixtures())
+        .import(&fixtures(), huiyi_domain::time::now_unix())
         .await
         .unwrap();
     let server = start_server(&db, &[]).await;

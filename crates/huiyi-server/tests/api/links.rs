@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 async fn a_secure_link_admits_exactly_its_usable_count_across_two_replicas() {
     let (database, _guard) = fresh_database().await;
     let store = huiyi_server::store::open(&database).await.unwrap();
-    store.import(&fixtures()).await.unwrap();
+    store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     let a = start_server(&database, &[]).await;
     let b = start_server(&database, &[]).await;
     let client = reqwest::Client::new();

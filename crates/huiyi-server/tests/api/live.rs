@@ -314,7 +314,7 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
         .await
         .unwrap()
         .unwrap();
-    let held = app.store.sessions_of(b.event_id).await.unwrap();
+    let held = sessions_of(&app.database_url, b.event_id).await;
     assert_eq!(held.len(), 1);
     assert!(held[0].is_open(), "still open for the one waiting");
     let mut host = open(
@@ -332,7 +332,7 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
     // nothing.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.status(&cid).await.0, 4, "nobody reopened it");
-    assert_eq!(app.store.sessions_of(b.event_id).await.unwrap().len(), 1);
+    assert_eq!(sessions_of(&app.database_url, b.event_id).await.len(), 1);
 }
 
 /// Books a room-era meeting with these settings; returns (conferenceId, host code, attendee
@@ -393,8 +393,8 @@ async fn join_tags_are_picked_from_the_list_and_kept_on_the_participant() {
         .await
         .unwrap()
         .unwrap();
-    let session = &app.store.sessions_of(b.event_id).await.unwrap()[0];
-    let people = app.store.session_participants(session.id).await.unwrap();
+    let session = &sessions_of(&app.database_url, b.event_id).await[0];
+    let people = session_participants(&app.database_url, session.id).await;
     assert_eq!(
         people[0].participant.tag, "研发",
         "stored on the participant"

@@ -36,7 +36,7 @@ async fn kinds(app: &TestApp, conference_id: &str) -> Vec<&'static str> {
         .unwrap()
         .unwrap();
     let mut out = Vec::new();
-    for s in app.store.sessions_of(b.event_id).await.unwrap() {
+    for s in sessions_of(&app.database_url, b.event_id).await {
         for f in app.store.session_facts(s.id).await.unwrap() {
             out.push(f.fact.kind());
         }
@@ -158,7 +158,10 @@ async fn send_posts_the_file_as_written_and_reports_refusals() {
 async fn two_replicas_keep_exact_counts_and_close_once() {
     let (database, _guard) = fresh_database().await;
     let store = huiyi_server::store::open(&database).await.unwrap();
-    store.import(&fixtures()).await.unwrap();
+    store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     let flags = [
         "--media-secret",
         MEDIA_SECRET,
@@ -255,7 +258,7 @@ async fn two_replicas_keep_exact_counts_and_close_once() {
         .unwrap()
         .unwrap()
         .event_id;
-    assert_eq!(store.sessions_of(event_id).await.unwrap().len(), 1);
+    assert_eq!(sessions_of(&database, event_id).await.len(), 1);
     // Joins and leaves of the last 40 arrive at once, through both replicas.
     let mut last = wave(60, 100, "participant.left", 2_000, 0);
     last.extend(wave(100, 110, "participant.joined", 2_000, 1));
@@ -263,7 +266,7 @@ async fn two_replicas_keep_exact_counts_and_close_once() {
     futures_join(last).await;
     let mut waited = 0;
     loop {
-        let sessions = store.sessions_of(event_id).await.unwrap();
+        let sessions = sessions_of(&database, event_id).await;
         assert_eq!(sessions.len(), 1, "one session throughout");
         if !sessions[0].is_open() {
             assert_eq!(
@@ -279,7 +282,7 @@ async fn two_replicas_keep_exact_counts_and_close_once() {
     }
     // Both replicas' workers (every 50 ms) have had several rounds since: still one close.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let session = &store.sessions_of(event_id).await.unwrap()[0];
+    let session = &sessions_of(&database, event_id).await[0];
     let facts = store.session_facts(session.id).await.unwrap();
     let ends = facts
         .iter()
@@ -287,7 +290,7 @@ async fn two_replicas_keep_exact_counts_and_close_once() {
         .count();
     assert_eq!(ends, 1, "the grace-period close happened once");
     assert_eq!(facts.len(), 100 + 60 + 40 + 10 + 10 + 1);
-    let people = store.session_participants(session.id).await.unwrap();
+    let people = session_participants(&database, session.id).await;
     assert_eq!(people.len(), 110);
     assert!(people.iter().all(|p| !p.presence.present()));
 }

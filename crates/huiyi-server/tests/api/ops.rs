@@ -122,7 +122,10 @@ async fn replicas_starting_together_migrate_once_safely() {
         );
     }
     let store = huiyi_server::store::open(&db).await.unwrap();
-    store.import(&fixtures()).await.unwrap();
+    store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 2);
 }
 
@@ -154,7 +157,10 @@ async fn serve_reads_a_toml_config_file_and_flags_override_it() {
     let client = reqwest::Client::new();
     wait_ready(&client, &url).await;
     let store = huiyi_server::store::open(&db).await.unwrap();
-    store.import(&fixtures()).await.unwrap();
+    store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     let v: serde_json::Value = client
         .post(format!("{url}/conference/conference/reservConference2"))
         .header("token", KEY_A)

@@ -55,7 +55,10 @@ impl Page {
 }
 
 async fn booked(app: &TestApp) -> Value {
-    app.store.import(&fixtures()).await.unwrap();
+    app.store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     app.book(KEY_A, HOST_A, 1).await
 }
 
@@ -128,7 +131,10 @@ async fn the_host_link_says_so_and_priority_web_opens_the_join_page() {
 #[tokio::test]
 async fn join_settings_show_in_the_form() {
     let app = spawn_app().await;
-    app.store.import(&fixtures()).await.unwrap();
+    app.store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     let env = app
         .post(
             "/confopenapi/room/reservConference",

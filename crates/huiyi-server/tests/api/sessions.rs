@@ -12,7 +12,7 @@ use std::time::Duration;
 async fn sessions(app: &TestApp, conference_id: &str) -> Vec<SessionState> {
     let cid = huiyi_domain::ConferenceId::parse(conference_id).unwrap();
     let b = app.store.booking_anywhere(&cid).await.unwrap().unwrap();
-    app.store.sessions_of(b.event_id).await.unwrap()
+    sessions_of(&app.database_url, b.event_id).await
 }
 
 async fn fact_count(app: &TestApp, conference_id: &str) -> usize {
@@ -119,7 +119,7 @@ async fn lifecycle_from_created_to_ended() {
     let held = sessions(&app, &cid).await;
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].closed_ms, Some(t + 5));
-    let people = app.store.session_participants(held[0].id).await.unwrap();
+    let people = session_participants(&app.database_url, held[0].id).await;
     assert_eq!(people.len(), 3);
     assert!(
         people.iter().all(|p| !p.presence.present()),

@@ -193,7 +193,10 @@ async fn keys_are_checked() {
         key: "not-a-key-at-all-000000".into(),
         admin: false,
     }];
-    app.store.import(&late).await.unwrap();
+    app.store
+        .import(&late, huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
     let now_ok = app
         .post(
             "/conference/conference/reservConference2",

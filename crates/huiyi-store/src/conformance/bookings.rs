@@ -158,7 +158,10 @@ pub async fn fixed_passcodes_are_the_hosts_own_pair(store: SharedStore) {
 pub async fn concurrent_creates_allocate_distinct_ids(store: SharedStore) {
     let (acme, _) = tenants(&store).await;
     let hosts: Vec<i64> = (0..10).map(|i| 6000 + i).collect();
-    store.import(&hosts_of("ACME", &hosts)).await.unwrap();
+    store
+        .import(&hosts_of("ACME", &hosts), IMPORTED_AT)
+        .await
+        .unwrap();
     let start_line = Arc::new(tokio::sync::Barrier::new(200));
     let tasks: Vec<_> = (0..200)
         .map(|i| {

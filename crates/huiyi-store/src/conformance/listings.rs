@@ -164,7 +164,10 @@ pub async fn customer_bookings_page_through_every_booking_once(store: SharedStor
 pub async fn bulk_create_stores_every_booking(store: SharedStore) {
     let (acme, _) = tenants(&store).await;
     let hosts: Vec<i64> = (0..10).map(|i| 5000 + i).collect();
-    store.import(&hosts_of("ACME", &hosts)).await.unwrap();
+    store
+        .import(&hosts_of("ACME", &hosts), IMPORTED_AT)
+        .await
+        .unwrap();
 
     let count = 4500;
     let news: Vec<NewBooking> = (0..count)

@@ -7,9 +7,9 @@ use huiyi_domain::{Booking, EventId, Exception, HeldOccurrence, Series};
 
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
-const WEEK: i64 = 7 * DAY;
+pub(super) const WEEK: i64 = 7 * DAY;
 /// 2029-12-31T00:00Z: 08:00 on a Monday in Shanghai, ACME's zone (which keeps no DST).
-const MONDAY: i64 = T0 - DAY;
+pub(super) const MONDAY: i64 = T0 - DAY;
 
 /// Every Monday at the start's time of day, from `start` up to and including `until`.
 fn weekly_rule(zone: Zone, start: i64, until: i64) -> Rule {
@@ -17,7 +17,13 @@ fn weekly_rule(zone: Zone, start: i64, until: i64) -> Rule {
         .expect("a valid weekly rule")
 }
 
-fn weekly(customer: &Customer, host: i64, start: i64, minutes: i64, until: i64) -> NewBooking {
+pub(super) fn weekly(
+    customer: &Customer,
+    host: i64,
+    start: i64,
+    minutes: i64,
+    until: i64,
+) -> NewBooking {
     let mut new = new_booking(customer, host, start, minutes, PasswordType::Dynamic);
     new.series = Some(Series::new(weekly_rule(new.zone, start, until), start));
     new

@@ -1,9 +1,11 @@
-//! Recording session facts: placement, live counts, replays, all-or-nothing batches, and the
-//! grace-period close happening once when several closers race.
+//! Recording session facts: placement, live counts, replays, all-or-nothing batches, the
+//! grace-period close happening once when several closers race, and a booking read together
+//! with its latest sessions.
 
+use super::series::{MONDAY, WEEK, weekly};
 use super::*;
 use crate::{FactBatch, NewFact, StoreError};
-use huiyi_domain::session::{Participant, Role};
+use huiyi_domain::session::{EndReason, Participant, Role};
 use huiyi_domain::{Booking, Fact, Meeting};
 
 fn joined(id: &str) -> Fact {
@@ -56,7 +58,7 @@ async fn booked(store: &SharedStore) -> Booking {
         .unwrap()
 }
 
-pub async fn facts_open_a_session_and_keep_live_counts(store: SharedStore) {
+pub async fn facts_open_a_session_and_keep_live_counts(store: SharedStore, rows: Arc<dyn Inspect>) {
     let b = booked(&store).await;
     let t = T0 * 1000;
     let out = store
@@ -85,7 +87,7 @@ pub async fn facts_open_a_session_and_keep_live_counts(store: SharedStore) {
         "in the order they happened"
     );
     assert!(facts.iter().all(|f| f.recorded_ms == T0 * 1000));
-    let present: Vec<String> = store
+    let present: Vec<String> = rows
         .session_participants(s.id)
         .await
         .unwrap()
@@ -142,7 +144,13 @@ pub async fn a_refused_batch_stores_nothing(store: SharedStore) {
         matches!(refused, Err(StoreError::NotJoinable(_))),
         "{refused:?}"
     );
-    assert!(store.sessions_of(b.event_id).await.unwrap().is_empty());
+    assert!(
+        store
+            .latest_sessions(&[b.event_id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let never_held = store
         .record_facts(batch(vec![fact(
             &b,
@@ -178,7 +186,7 @@ pub async fn an_idle_session_is_closed_once_by_racing_closers(store: SharedStore
         ]))
         .await
         .unwrap();
-    let s = &store.sessions_of(b.event_id).await.unwrap()[0];
+    let s = &store.latest_sessions(&[b.event_id]).await.unwrap()[0];
     assert_eq!(
         (s.attendees, s.closed_ms),
         (0, None),
@@ -201,7 +209,7 @@ pub async fn an_idle_session_is_closed_once_by_racing_closers(store: SharedStore
         closed += c.await.unwrap().len();
     }
     assert_eq!(closed, 1, "closed exactly once");
-    let s = &store.sessions_of(b.event_id).await.unwrap()[0];
+    let s = &store.latest_sessions(&[b.event_id]).await.unwrap()[0];
     assert_eq!(
         s.closed_ms,
         Some(t + 30),
@@ -215,4 +223,125 @@ pub async fn an_idle_session_is_closed_once_by_racing_closers(store: SharedStore
         .filter(|f| matches!(f.fact, Fact::SessionEnded { .. }) && f.event_uid.is_none())
         .count();
     assert_eq!(ends, 1);
+}
+
+fn ended() -> Fact {
+    Fact::SessionEnded {
+        reason: EndReason::Host,
+    }
+}
+
+/// A fact about one meeting of `view` (a booking, or one occurrence of a series), recorded while
+/// it may be joined.
+fn at_meeting(view: &Booking, uid: &str, at_ms: i64, fact: Fact) -> FactBatch {
+    FactBatch {
+        now_ms: at_ms,
+        facts: vec![NewFact {
+            event_uid: uid.into(),
+            customer: view.customer,
+            event_id: view.event_id,
+            occurrence: view.occurrence_key(),
+            meeting: view.meeting(1),
+            at_ms,
+            fact,
+        }],
+    }
+}
+
+pub async fn a_booking_is_read_with_the_latest_session_of_each_meeting(store: SharedStore) {
+    let (acme, globex) = tenants(&store).await;
+    let single = store
+        .create_booking(&new_booking(&acme, ALICE, T0, 60, PasswordType::Dynamic))
+        .await
+        .unwrap();
+    let cid = &single.conference_id;
+    assert_eq!(
+        store.booking_with_sessions(acme.key, cid).await.unwrap(),
+        Some((single.clone(), vec![])),
+        "a booking that has had no session"
+    );
+
+    // Held, ended, and held again: only the second is the latest.
+    let t = T0 * 1000;
+    for (uid, at, f) in [
+        ("s1", t, joined("a")),
+        ("s2", t + 10, ended()),
+        ("s3", t + 20, joined("b")),
+    ] {
+        store
+            .record_facts(at_meeting(&single, uid, at, f))
+            .await
+            .unwrap();
+    }
+    let latest = store.latest_sessions(&[single.event_id]).await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!((latest[0].opened_ms, latest[0].attendees), (t + 20, 1));
+    assert_eq!(
+        store.booking_with_sessions(acme.key, cid).await.unwrap(),
+        Some((single.clone(), latest.clone())),
+        "the latest session only"
+    );
+
+    // A series with sessions on two of its occurrences, the later one held twice.
+    let series = store
+        .create_booking(&weekly(&acme, BOB, MONDAY, 60, MONDAY + 4 * WEEK))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .booking_with_sessions(acme.key, &series.conference_id)
+            .await
+            .unwrap(),
+        Some((series.clone(), vec![]))
+    );
+    let occurrences = series.occurrences();
+    let first = series.as_occurrence(&occurrences[0]);
+    let third = series.as_occurrence(&occurrences[2]);
+    let at = |view: &Booking| view.start * 1000;
+    for (view, uid, at_ms, f) in [
+        (&third, "r1", at(&third), joined("c")),
+        (&third, "r2", at(&third) + 10, ended()),
+        (&first, "r3", at(&first), joined("d")),
+        (&third, "r4", at(&third) + 20, joined("e")),
+    ] {
+        store
+            .record_facts(at_meeting(view, uid, at_ms, f))
+            .await
+            .unwrap();
+    }
+    let (read, sessions) = store
+        .booking_with_sessions(acme.key, &series.conference_id)
+        .await
+        .unwrap()
+        .expect("the series");
+    assert_eq!(read, series, "the series as stored, not one occurrence");
+    assert_eq!(
+        sessions
+            .iter()
+            .map(|s| (s.occurrence, s.opened_ms))
+            .collect::<Vec<_>>(),
+        vec![
+            (first.occurrence_key(), at(&first)),
+            (third.occurrence_key(), at(&third) + 20)
+        ],
+        "one per occurrence that had a session, the latest, ordered by occurrence"
+    );
+    let mut latest = store.latest_sessions(&[series.event_id]).await.unwrap();
+    latest.sort_by_key(|s| s.occurrence);
+    assert_eq!(sessions, latest, "as latest_sessions answers");
+
+    // Another customer's booking is not found, nor one that does not exist.
+    assert_eq!(
+        store.booking_with_sessions(globex.key, cid).await.unwrap(),
+        None
+    );
+    let unknown = huiyi_domain::ConferenceId::parse("999999999").unwrap();
+    assert_ne!(&unknown, cid);
+    assert_eq!(
+        store
+            .booking_with_sessions(acme.key, &unknown)
+            .await
+            .unwrap(),
+        None
+    );
 }

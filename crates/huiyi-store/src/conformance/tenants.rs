@@ -6,7 +6,7 @@ use huiyi_domain::secrets::KeyHash;
 
 pub async fn import_upserts_and_is_idempotent(store: SharedStore) {
     assert_eq!(store.customer_count().await.unwrap(), 0);
-    let summary = store.import(&fixture()).await.unwrap();
+    let summary = store.import(&fixture(), IMPORTED_AT).await.unwrap();
     assert_eq!(
         summary,
         ImportSummary {
@@ -32,7 +32,10 @@ pub async fn import_upserts_and_is_idempotent(store: SharedStore) {
     assert!(store.customer_by_code("NOPE").await.unwrap().is_none());
 
     // The same file again changes nothing.
-    assert_eq!(store.import(&fixture()).await.unwrap(), summary);
+    assert_eq!(
+        store.import(&fixture(), IMPORTED_AT).await.unwrap(),
+        summary
+    );
     assert_eq!(store.customer_count().await.unwrap(), 2);
     assert_eq!(store.customer_by_code("ACME").await.unwrap().unwrap(), acme);
 
@@ -43,7 +46,7 @@ pub async fn import_upserts_and_is_idempotent(store: SharedStore) {
     changed.users[0].email = "alice@new.example".into();
     changed.users[0].admin = false;
     changed.credentials[0].admin = true;
-    store.import(&changed).await.unwrap();
+    store.import(&changed, IMPORTED_AT).await.unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 2);
     let updated = store.customer_by_code("ACME").await.unwrap().unwrap();
     assert_eq!(updated.key, acme.key);
@@ -88,7 +91,7 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
         mobile: String::new(),
         admin: false,
     });
-    match store.import(&bad).await {
+    match store.import(&bad, IMPORTED_AT).await {
         Err(StoreError::Invalid(msg)) => {
             assert_eq!(
                 msg,
@@ -117,7 +120,7 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
         }],
         ..Default::default()
     };
-    match store.import(&unknown_credential).await {
+    match store.import(&unknown_credential, IMPORTED_AT).await {
         Err(StoreError::Invalid(msg)) => assert!(
             msg.starts_with("credentials[0]") && msg.contains("\"NOPE\""),
             "{msg}"
@@ -131,7 +134,7 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
         customer_code: "ACME".into(),
         ..fixture().users[2].clone()
     }];
-    match store.import(&moved).await {
+    match store.import(&moved, IMPORTED_AT).await {
         Err(StoreError::Invalid(msg)) => {
             assert!(msg.starts_with(&format!("users[0] ({CAROL})")), "{msg}")
         }
@@ -144,7 +147,7 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
     let mut empty_code = fixture();
     empty_code.customers[0].customer_code = " ".into();
     assert!(matches!(
-        store.import(&empty_code).await,
+        store.import(&empty_code, IMPORTED_AT).await,
         Err(StoreError::Invalid(_))
     ));
 
@@ -160,7 +163,7 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
         }],
         ..Default::default()
     };
-    store.import(&later).await.unwrap();
+    store.import(&later, IMPORTED_AT).await.unwrap();
     assert!(store.user(globex.key, uid(2002)).await.unwrap().is_some());
 }
 
@@ -200,7 +203,7 @@ pub async fn credentials_are_found_by_hash(store: SharedStore) {
 
     let fresh = KeyHash::of("globex-admin-key-0123456789");
     store
-        .add_credential("GLOBEX", fresh.as_str(), true)
+        .add_credential("GLOBEX", fresh.as_str(), true, IMPORTED_AT)
         .await
         .unwrap();
     let added = store.credential(fresh.as_str()).await.unwrap().unwrap();
@@ -210,7 +213,8 @@ pub async fn credentials_are_found_by_hash(store: SharedStore) {
             .add_credential(
                 "NOPE",
                 KeyHash::of("another-key-0123456789").as_str(),
-                false
+                false,
+                IMPORTED_AT
             )
             .await,
         Err(StoreError::Invalid(_))

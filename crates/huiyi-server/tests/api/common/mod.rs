@@ -6,8 +6,10 @@ pub mod process;
 pub mod shape;
 pub mod socket;
 
+use huiyi_domain::SessionState;
 use huiyi_server::config::AccessNumberConfig;
 use huiyi_server::{AppState, Config};
+use huiyi_store::testing::{Inspect, ParticipantState};
 use huiyi_store::{ImportData, Store};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -63,6 +65,30 @@ pub async fn fresh_database() -> (String, DbGuard) {
     }
 }
 
+/// Reads of the database's rows that no service makes, for assertions.
+async fn inspector(database_url: &str) -> Box<dyn Inspect> {
+    if database_url.starts_with("sqlite:") {
+        let rows = huiyi_store_sqlite::testing::Inspector::connect(database_url).await;
+        Box::new(rows.expect("inspect the SQLite database"))
+    } else {
+        let rows = huiyi_store_postgres::testing::Inspector::connect(database_url).await;
+        Box::new(rows.expect("inspect the PostgreSQL database"))
+    }
+}
+
+/// Every session of a booking, oldest first.
+pub async fn sessions_of(database_url: &str, event_id: i64) -> Vec<SessionState> {
+    let rows = inspector(database_url).await;
+    rows.sessions_of(event_id).await.expect("read the sessions")
+}
+
+/// A session's participants with their live state.
+pub async fn session_participants(database_url: &str, session_id: i64) -> Vec<ParticipantState> {
+    let rows = inspector(database_url).await;
+    let people = rows.session_participants(session_id).await;
+    people.expect("read the participants")
+}
+
 /// The media secret every test server is started with.
 pub const MEDIA_SECRET: &str = "test-media-secret-0123456789";
 
@@ -110,7 +136,11 @@ async fn serve_on(
     let store = huiyi_server::store::open(&database_url)
         .await
         .expect("open store");
-    store.import(&fixtures()).await.expect("import fixtures");
+    let now = huiyi_domain::time::now_unix();
+    store
+        .import(&fixtures(), now)
+        .await
+        .expect("import fixtures");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let url = format!("http://{addr}");

@@ -1,85 +1,13 @@
-//! Row shapes both backends decode into. Every integer is `i64` and every flag is 0/1, so one
-//! derive serves SQLite and PostgreSQL alike; a row that does not make a valid domain value is a
-//! `Database` error, never a panic.
+//! The rows bookings are read as. Every integer is `i64` and every flag is 0/1, so one derive
+//! serves SQLite and PostgreSQL alike.
 
-use crate::{PasscodeOwner, StoreError};
+use crate::support::corrupt;
 use huiyi_domain::time::Zone;
 use huiyi_domain::{
-    BillingCode, Booking, BookingLinks, ConferenceId, Credential, Customer, LinkCode, Passcode,
-    PasswordType, Series, User, UserId,
+    BillingCode, Booking, BookingLinks, ConferenceId, LinkCode, Passcode, PasswordType, Series,
+    UserId,
 };
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(format!("stored row is not valid: {what}"))
-}
-
-fn flag(v: i64) -> bool {
-    v != 0
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct CustomerRow {
-    pub key: i64,
-    pub code: String,
-    pub name: String,
-    pub timezone: String,
-    pub advance_hours: i64,
-}
-
-impl From<CustomerRow> for Customer {
-    fn from(r: CustomerRow) -> Self {
-        Customer {
-            key: r.key,
-            code: r.code,
-            name: r.name,
-            timezone: r.timezone,
-            advance_hours: r.advance_hours,
-        }
-    }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct CredentialRow {
-    pub key_hash: String,
-    pub admin: i64,
-    #[sqlx(flatten)]
-    pub customer: CustomerRow,
-}
-
-impl From<CredentialRow> for Credential {
-    fn from(r: CredentialRow) -> Self {
-        Credential {
-            customer: r.customer.into(),
-            admin: flag(r.admin),
-        }
-    }
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct UserRow {
-    pub user_id: i64,
-    pub customer: i64,
-    pub email: String,
-    pub name: String,
-    pub mobile: String,
-    pub admin: i64,
-}
-
-impl TryFrom<UserRow> for User {
-    type Error = StoreError;
-
-    fn try_from(r: UserRow) -> Result<Self, StoreError> {
-        Ok(User {
-            user_id: UserId::new(r.user_id)
-                .ok_or_else(|| corrupt(format!("user_id {}", r.user_id)))?,
-            customer: r.customer,
-            email: r.email,
-            name: r.name,
-            mobile: r.mobile,
-            admin: flag(r.admin),
-        })
-    }
-}
+use huiyi_store::{PasscodeOwner, StoreError};
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct PasscodeOwnerRow {

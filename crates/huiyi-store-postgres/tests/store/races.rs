@@ -1,5 +1,4 @@
-//! Races only PostgreSQL can have: several writers at once. Skipped without
-//! `HUIYI_TEST_POSTGRES_URL`.
+//! Races only PostgreSQL can have: several writers at once.
 
 use huiyi_domain::PasswordType;
 use huiyi_store::Store;

@@ -4,7 +4,7 @@
 //! its own, so a caller that goes away mid-way (a closed connection) cannot cut a transaction
 //! short for the others.
 
-use crate::{StoreError, StoreResult};
+use huiyi_store::{StoreError, StoreResult};
 use std::future::Future;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
@@ -90,4 +90,4 @@ impl<I: Send + 'static, O: Send + 'static> Combiner<I, O> {
 /// Group commit of bookings.
 pub type BookingCombiner = Combiner<huiyi_domain::NewBooking, huiyi_domain::Booking>;
 /// Group commit of batches of session facts.
-pub type FactCombiner = Combiner<crate::FactBatch, crate::FactOutcome>;
+pub type FactCombiner = Combiner<huiyi_store::FactBatch, huiyi_store::FactOutcome>;

@@ -5,15 +5,25 @@
 //! lock up front instead of failing with `SQLITE_BUSY` when it tries to upgrade a read lock.
 //! Reads use their own pool and, in WAL mode, never wait behind the writer.
 
+use crate::capabilities::{Capabilities, Claim, RowLock, Writers};
+use crate::store::SqlStore;
+use crate::support::db_error;
 use huiyi_store::StoreError;
-use huiyi_store::sql::combine::{BookingCombiner, FactCombiner};
-use huiyi_store::sql::db_error;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
+
+pub type Db = sqlx::Sqlite;
+
+pub const NAME: &str = "sqlite";
+
+/// With one writer, a transaction never needs to lock the rows it reads, nor a worker to skip
+/// rows another holds; and since commits happen in series, concurrent writes share one.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    writers: Writers::Single,
+    row_lock: RowLock::None,
+    claim: Claim::Whole,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -24,20 +34,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The writer's page cache: negative means KiB, so 64 MiB.
 const WRITER_CACHE: &str = "-65536";
 
-#[derive(Clone, Debug)]
-pub struct SqliteStore {
-    reader: SqlitePool,
-    writer: SqlitePool,
-    /// Concurrent bookings share one transaction, since the single writer commits serially.
-    combiner: Arc<BookingCombiner>,
-    /// Concurrent batches of session facts likewise, each in a savepoint of its own.
-    facts: Arc<FactCombiner>,
-}
-
-impl SqliteStore {
+impl SqlStore {
     /// Opens (creating if missing) the database at `url`, e.g. `sqlite://./data/huiyi.db` or
     /// `sqlite:///var/lib/huiyi/huiyi.db`, and brings its schema up to date.
-    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+    pub async fn connect(url: &str) -> Result<SqlStore, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Database(format!("bad SQLite url {url:?}: {e}")))?
             .create_if_missing(true)
@@ -91,36 +91,11 @@ impl SqliteStore {
                 .await
                 .map_err(db_error)?
         };
-        Ok(SqliteStore {
-            reader,
-            writer,
-            combiner: Arc::default(),
-            facts: Arc::default(),
-        })
+        Ok(SqlStore::new(reader, writer))
     }
 
-    fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-
-    fn writer(&self) -> &SqlitePool {
-        &self.writer
-    }
-
-    fn combiner(&self) -> Option<&BookingCombiner> {
-        Some(&self.combiner)
-    }
-
-    fn fact_combiner(&self) -> Option<&FactCombiner> {
-        Some(&self.facts)
-    }
-
-    /// SQLite has one writer, so a transaction never needs to lock the rows it reads.
-    fn lock_rows(&self) -> &'static str {
-        ""
-    }
-
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    /// A transaction that holds the write lock from its start.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Db>, sqlx::Error> {
         self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 }
@@ -152,8 +127,6 @@ fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
     }
 }
 
-huiyi_store::impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite");
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,7 +135,7 @@ mod tests {
     async fn every_connection_is_durable_and_patient() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/nested/dir/huiyi.db", dir.path().display());
-        let store = SqliteStore::connect(&url).await.unwrap();
+        let store = SqlStore::connect(&url).await.unwrap();
         assert!(dir.path().join("nested/dir/huiyi.db").exists());
         for pool in [&store.reader, &store.writer] {
             let int = async |sql| {

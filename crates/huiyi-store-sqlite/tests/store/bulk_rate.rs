@@ -1,8 +1,8 @@
 //! How fast `create_bookings` preloads a large database. Ignored by default; run with
 //!
 //! ```text
-//! HUIYI_BULK_COUNT=1000000 cargo test -p huiyi-store-sqlite --release --test bulk_rate \
-//!     -- --ignored --nocapture
+//! HUIYI_BULK_COUNT=1000000 cargo test -p huiyi-store-sqlite --release --test store \
+//!     bulk_rate -- --ignored --nocapture
 //! ```
 //!
 //! `HUIYI_BULK_CALL` sets the bookings per call (default 100 000): random ids spread each
@@ -11,7 +11,7 @@
 
 use huiyi_domain::PasswordType;
 use huiyi_store::Store;
-use huiyi_store::conformance::{T0, hosts_of, new_booking, tenants};
+use huiyi_store::conformance::{IMPORTED_AT, T0, hosts_of, new_booking, tenants};
 use huiyi_store_sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,7 +28,10 @@ async fn bulk_load_rate() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
     let (acme, _) = tenants(&store).await;
     let hosts: Vec<i64> = (0..1000).map(|i| 10_000 + i).collect();
-    store.import(&hosts_of("ACME", &hosts)).await.unwrap();
+    store
+        .import(&hosts_of("ACME", &hosts), IMPORTED_AT)
+        .await
+        .unwrap();
 
     // Bookings per create_bookings call; the store commits at most 20 000 at a time.
     let call: usize = std::env::var("HUIYI_BULK_CALL")

@@ -1,31 +1,9 @@
-//! What the two sqlx backends share: statement text, row shapes, the allocation of new ids, and
-//! (through [`impl_sql_store!`](crate::impl_sql_store)) the body of `impl Store`. Only
-//! connection setup, `BEGIN` and DDL differ between SQLite and PostgreSQL, so those stay in the
-//! backend crates.
+//! Error mapping and small rules every area shares.
 
-pub mod alloc;
-pub mod batch;
-pub mod combine;
-pub mod queries;
-pub mod rows;
-pub mod sessions;
-mod store_impl;
-pub mod tokens;
-
-use crate::StoreError;
 use huiyi_domain::MAX_LENGTH_MINUTES;
+use huiyi_store::StoreError;
 
-/// Re-exported so the code [`impl_sql_store!`](crate::impl_sql_store) writes resolves no matter
-/// how the backend names its dependencies.
-#[doc(hidden)]
-pub mod private {
-    pub use async_trait::async_trait;
-    pub use huiyi_domain;
-    pub use sqlx;
-    pub use tracing;
-}
-
-/// How often a transaction that allocates ids is retried after a unique-constraint collision.
+/// How often a transaction is retried after a unique-constraint collision or a deadlock.
 pub const ATTEMPTS: usize = 8;
 
 /// Seconds a meeting may last at most: a window query need not look further back than this.
@@ -40,9 +18,10 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-/// The outcome of one attempt at a transaction that allocates ids.
+/// The outcome of one attempt at a transaction that may collide with another.
 pub enum TxError {
-    /// A unique constraint fired: roll back and try again with new values.
+    /// A unique constraint fired, or the database asks for a retry: roll back and try again
+    /// (with new values, where the transaction draws them).
     Collision,
     Store(StoreError),
 }
@@ -84,11 +63,16 @@ pub fn check_length(minutes: i64) -> Result<(), StoreError> {
     }
 }
 
+/// Flags are stored as 0/1 integers, so one row type decodes on both backends.
 pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
-/// `users[3] (4307081): customerCode "X" does not exist`.
-pub fn unknown_customer(entry: &str, code: &str) -> StoreError {
-    StoreError::Invalid(format!("{entry}: customerCode {code:?} does not exist"))
+pub fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(format!("cannot serialise: {e}")))
+}
+
+/// A stored row that does not make a valid domain value: a `Database` error, never a panic.
+pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!("stored row is not valid: {what}"))
 }

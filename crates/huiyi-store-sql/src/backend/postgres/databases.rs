@@ -1,8 +1,8 @@
 //! Throw-away databases for tests: each test gets `CREATE DATABASE test_<uuid>` on the server
 //! named by [`ENV`], dropped again when the returned guard goes out of scope.
 
+use crate::support::db_error;
 use huiyi_store::StoreError;
-use huiyi_store::sql::db_error;
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 
 /// The variable naming a server for tests, e.g. `postgres://postgres@127.0.0.1:5432/postgres`.

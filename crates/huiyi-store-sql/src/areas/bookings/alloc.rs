@@ -5,11 +5,11 @@
 //! guard: a value taken by a concurrent transaction between check and insert fails the insert,
 //! and the caller retries the whole transaction.
 
-use crate::StoreError;
 use huiyi_domain::{
     BillingCode, Booking, BookingLinks, ConferenceId, CustomerKey, EventId, LinkCode, NewBooking,
     Passcode, PasswordType, UserId,
 };
+use huiyi_store::StoreError;
 use std::collections::{HashMap, HashSet};
 
 /// How often a batch may find freshly drawn values already taken before giving up.
@@ -65,6 +65,7 @@ pub struct Candidates {
 }
 
 impl Candidates {
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.conference_ids.is_empty() && self.billing_codes.is_empty() && self.passcodes.is_empty()
     }

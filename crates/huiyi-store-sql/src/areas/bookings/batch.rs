@@ -1,26 +1,28 @@
-//! Multi-row statements for inserting a planned batch. Building them is generic over the
-//! database; running them is left to the backend, whose connection type is concrete.
+//! Multi-row statements for inserting a planned batch, completed with one bind list per row.
 
 use super::alloc::{BatchPlan, Candidates, PasscodeInsert, PlannedBooking};
-use super::queries::*;
-use crate::StoreError;
+use crate::backend::Db;
+use crate::support::json;
 use huiyi_domain::EventId;
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use huiyi_store::StoreError;
+use sqlx::QueryBuilder;
+
+const HOST_PAIRS_HEAD: &str = "SELECT owner_user, role, code FROM passcodes WHERE owner_user IN (";
+const INSERT_BOOKINGS_HEAD: &str = "INSERT INTO bookings (conference_id, billing_code, \
+     customer, host_user_id, title, start_at, end_at, length_minutes, timezone, password_type, \
+     pcode1, pcode2, host_link, attendee_link, wcall_link, invitees, details, series, span_end, \
+     span_start, created_at, modified_at, version) ";
+const INSERT_BOOKINGS_TAIL: &str = " RETURNING event_id, conference_id";
+const INSERT_PASSCODES_HEAD: &str =
+    "INSERT INTO passcodes (code, customer, owner_event, owner_user, role) ";
+const INSERT_LINKS_HEAD: &str = "INSERT INTO links (code, event_id, role) ";
 
 /// Bookings per multi-row statement: 22 binds each keeps one statement far below SQLite's
 /// 32766 and PostgreSQL's 65535 bind limits, with the other statements of a batch scaled alike.
 pub const ROWS_PER_STATEMENT: usize = 500;
 
-/// Bookings per transaction in a bulk load: large enough that the fsync of each commit is
-/// amortised, small enough that a retried collision repeats little work.
-pub const BOOKINGS_PER_TRANSACTION: usize = 20_000;
-
 /// The stored pairs of these hosts, as `(owner_user, role, code)` rows.
-pub fn host_pairs_query<DB>(hosts: &[i64]) -> QueryBuilder<DB>
-where
-    DB: Database,
-    i64: for<'t> Encode<'t, DB> + Type<DB>,
-{
+pub fn host_pairs_query(hosts: &[i64]) -> QueryBuilder<Db> {
     let mut qb = QueryBuilder::new(HOST_PAIRS_HEAD);
     let mut list = qb.separated(", ");
     for host in hosts {
@@ -35,13 +37,9 @@ const BINDS_PER_CHECK: usize = 10_000;
 
 /// Statements that together return the candidates already taken, as `(kind, value)` rows.
 /// Small checks (a single booking) are one statement.
-pub fn taken_queries<DB>(candidates: &Candidates) -> Vec<QueryBuilder<DB>>
-where
-    DB: Database,
-    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
-{
+pub fn taken_queries(candidates: &Candidates) -> Vec<QueryBuilder<Db>> {
     let mut queries = Vec::new();
-    let mut current: Option<(QueryBuilder<DB>, usize)> = None;
+    let mut current: Option<(QueryBuilder<Db>, usize)> = None;
     for (kind, table, column, values) in candidates.branches() {
         for part in values.chunks(BINDS_PER_CHECK) {
             let (qb, binds) = match &mut current {
@@ -70,10 +68,6 @@ where
     queries
 }
 
-pub fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Database(format!("cannot serialise: {e}")))
-}
-
 /// What a booking row holds beyond the plain fields of its `NewBooking`.
 struct Documents {
     invitees: String,
@@ -84,16 +78,10 @@ struct Documents {
 }
 
 /// Inserts these bookings of the plan, returning `(event_id, conference_id)` rows.
-pub fn insert_bookings_query<DB>(
+pub fn insert_bookings_query(
     plan: &BatchPlan<'_>,
     chunk: &[PlannedBooking<'_>],
-) -> Result<QueryBuilder<DB>, StoreError>
-where
-    DB: Database,
-    i64: for<'t> Encode<'t, DB> + Type<DB>,
-    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
-    for<'s> Option<&'s str>: Encode<'s, DB> + Type<DB>,
-{
+) -> Result<QueryBuilder<Db>, StoreError> {
     let documents = chunk
         .iter()
         .map(|b| {
@@ -137,13 +125,7 @@ where
     Ok(qb)
 }
 
-pub fn insert_passcodes_query<DB>(rows: &[PasscodeInsert<'_>]) -> QueryBuilder<DB>
-where
-    DB: Database,
-    i64: for<'t> Encode<'t, DB> + Type<DB>,
-    Option<i64>: for<'t> Encode<'t, DB> + Type<DB>,
-    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
-{
+pub fn insert_passcodes_query(rows: &[PasscodeInsert<'_>]) -> QueryBuilder<Db> {
     let mut qb = QueryBuilder::new(INSERT_PASSCODES_HEAD);
     qb.push_values(rows, |mut row, p| {
         row.push_bind(p.code)
@@ -155,12 +137,7 @@ where
     qb
 }
 
-pub fn insert_links_query<DB>(rows: &[(&str, EventId, &'static str)]) -> QueryBuilder<DB>
-where
-    DB: Database,
-    i64: for<'t> Encode<'t, DB> + Type<DB>,
-    for<'s> &'s str: Encode<'s, DB> + Type<DB>,
-{
+pub fn insert_links_query(rows: &[(&str, EventId, &'static str)]) -> QueryBuilder<Db> {
     let mut qb = QueryBuilder::new(INSERT_LINKS_HEAD);
     qb.push_values(rows, |mut row, (code, event, role)| {
         row.push_bind(*code).push_bind(*event).push_bind(*role);

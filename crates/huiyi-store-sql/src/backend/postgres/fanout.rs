@@ -1,8 +1,8 @@
 //! Fan-out between replicas over PostgreSQL `LISTEN`/`NOTIFY`: what one replica records about a
 //! live meeting reaches the people connected to every other replica.
 
+use crate::support::db_error;
 use huiyi_store::StoreError;
-use huiyi_store::sql::db_error;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use std::time::Duration;
 use tokio::sync::mpsc;

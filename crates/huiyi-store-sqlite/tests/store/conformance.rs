@@ -1,15 +1,22 @@
 //! The shared conformance suite, each test on a fresh database file.
 
-use huiyi_store::Store;
+use huiyi_store::conformance::{Fixture, IMPORTED_AT};
+use huiyi_store::{Store, TenantStore};
 use huiyi_store_sqlite::SqliteStore;
+use huiyi_store_sqlite::testing::Inspector;
 use std::sync::Arc;
 
-async fn fresh() -> Option<(Arc<dyn Store>, tempfile::TempDir)> {
+async fn fresh() -> Option<Fixture> {
     let dir = tempfile::tempdir().expect("temp dir");
     // A subdirectory that does not exist yet: connect must create it.
     let url = format!("sqlite://{}/data/huiyi.db", dir.path().display());
     let store = SqliteStore::connect(&url).await.expect("open SQLite store");
-    Some((Arc::new(store), dir))
+    let rows = Inspector::connect(&url).await.expect("inspect the store");
+    Some(Fixture {
+        store: Arc::new(store),
+        rows: Arc::new(rows),
+        guard: Box::new(dir),
+    })
 }
 
 huiyi_store::conformance_tests!(fresh);
@@ -20,7 +27,7 @@ async fn reopening_keeps_data_and_migrations_are_idempotent() {
     let url = format!("sqlite://{}/huiyi.db", dir.path().display());
     let store = SqliteStore::connect(&url).await.unwrap();
     store
-        .import(&huiyi_store::conformance::fixture())
+        .import(&huiyi_store::conformance::fixture(), IMPORTED_AT)
         .await
         .unwrap();
     drop(store);

@@ -1,12 +1,12 @@
-//! The shared conformance suite, each test in a database of its own on the server named by
-//! `HUIYI_TEST_POSTGRES_URL`; without it the tests say so and pass.
+//! The shared conformance suite, and what the schema's migrations must do on PostgreSQL.
 
 use huiyi_store::Store;
+use huiyi_store::conformance::Fixture;
 use huiyi_store_postgres::PgStore;
-use huiyi_store_postgres::testing::{self, TestDatabase};
+use huiyi_store_postgres::testing::{self, Inspector};
 use std::sync::Arc;
 
-async fn fresh() -> Option<(Arc<dyn Store>, TestDatabase)> {
+async fn fresh() -> Option<Fixture> {
     let Some(base) = testing::base_url_from_env() else {
         eprintln!(
             "{} is not set; skipping the PostgreSQL conformance test",
@@ -20,7 +20,12 @@ async fn fresh() -> Option<(Arc<dyn Store>, TestDatabase)> {
     let store = PgStore::connect(&url)
         .await
         .expect("connect to the test database");
-    Some((Arc::new(store), guard))
+    let rows = Inspector::connect(&url).await.expect("inspect the store");
+    Some(Fixture {
+        store: Arc::new(store),
+        rows: Arc::new(rows),
+        guard: Box::new(guard),
+    })
 }
 
 huiyi_store::conformance_tests!(fresh);
