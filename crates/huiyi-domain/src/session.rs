@@ -42,6 +42,11 @@ pub enum Voice {
     Phone,
 }
 
+/// The longest participant or viewer name, in characters, wherever a name comes in: a media
+/// event, a join link's `name`, the join page. One limit, so a name accepted in one place is
+/// accepted in all.
+pub const MAX_NAME_CHARS: usize = 128;
+
 /// Someone in the meeting, as the producer identifies them. `id` is the producer's key for the
 /// person within the meeting; every later fact about them names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

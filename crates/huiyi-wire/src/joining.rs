@@ -18,8 +18,7 @@ pub const CLIENT_VERSION: &str = "5.0.0";
 /// `lang` of endpoint 8's launch string.
 pub const CLIENT_LANG: &str = "cn";
 
-/// Longest name a person may join with, in characters.
-pub const MAX_NAME_CHARS: usize = 128;
+pub use huiyi_domain::session::MAX_NAME_CHARS;
 /// Longest `iconUrl`, in bytes.
 pub const MAX_ICON_URL_BYTES: usize = 2048;
 

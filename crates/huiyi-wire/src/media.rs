@@ -22,8 +22,7 @@ pub const MAX_SKEW_SECS: i64 = 300;
 pub const MAX_BATCH_EVENTS: usize = 500;
 /// The longest `eventId`, participant id, viewer id or roll-call id, in characters.
 pub const MAX_ID_CHARS: usize = 128;
-/// The longest participant or viewer name, in characters.
-pub const MAX_NAME_CHARS: usize = 200;
+pub use huiyi_domain::session::MAX_NAME_CHARS;
 
 const SIGNATURE_PREFIX: &str = "sha256=";
 
@@ -1125,7 +1124,7 @@ mod tests {
     fn the_fields_of_each_type_are_checked() {
         let head = r#""eventId":"x","conferenceId":"123456789""#;
         let long_id = "p".repeat(129);
-        let long_name = "名".repeat(201);
+        let long_name = "名".repeat(MAX_NAME_CHARS + 1);
         let cases: Vec<(String, &str)> = vec![
             (
                 r#""type":"participant.joined""#.into(),
@@ -1155,7 +1154,7 @@ mod tests {
                 format!(
                     r#""type":"participant.joined","participant":{{"id":"p","name":"{long_name}"}}"#
                 ),
-                "events[0].participant.name is 201 characters long; at most 200",
+                "events[0].participant.name is 129 characters long; at most 128",
             ),
             (
                 r#""type":"participant.joined","participant":{"id":"p","role":"boss"}"#.into(),
@@ -1224,7 +1223,7 @@ mod tests {
             ),
             (
                 format!(r#""type":"viewer.joined","viewer":{{"id":"v","name":"{long_name}"}}"#),
-                "events[0].viewer.name is 201 characters long",
+                "events[0].viewer.name is 129 characters long",
             ),
             (
                 r#""type":"viewer.joined","viewer":{"id":"v","os":"x"}"#.into(),

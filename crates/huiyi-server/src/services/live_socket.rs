@@ -18,7 +18,6 @@ use tokio::time::Instant;
 
 /// How long a new socket may take to say who it is.
 const JOIN_WITHIN: Duration = Duration::from_secs(10);
-const MAX_NAME_CHARS: usize = 64;
 
 /// How the page reached the meeting.
 pub enum Entry {
@@ -499,7 +498,7 @@ fn participant(
         .trim()
         .chars()
         .filter(|c| !c.is_control())
-        .take(MAX_NAME_CHARS)
+        .take(huiyi_domain::session::MAX_NAME_CHARS)
         .collect();
     let name = match (&seat.user, typed.is_empty()) {
         (Some(u), true) => u.display_name(),
