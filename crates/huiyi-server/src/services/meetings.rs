@@ -82,7 +82,8 @@ impl Meetings {
         found.ok_or_else(|| ApiError::conference_not_found(target))
     }
 
-    /// This customer's meeting named by `target`, now.
+    /// This customer's meeting named by `target`, now. By conference id (what room panels poll
+    /// getConfStatus with) the booking and its sessions come in one round trip.
     #[tracing::instrument(skip_all)]
     pub async fn find(
         &self,
@@ -90,8 +91,25 @@ impl Meetings {
         target: &Target,
         now: i64,
     ) -> ApiResult<MeetingNow> {
-        let raw = self.booking(customer.key, target).await?;
-        self.of(raw, customer.advance_hours, now).await
+        let Target::Conference(id) = target else {
+            let raw = self.booking(customer.key, target).await?;
+            return self.of(raw, customer.advance_hours, now).await;
+        };
+        let missing = || ApiError::conference_not_found(target);
+        let cid = ConferenceId::parse(id).map_err(|_| missing())?;
+        let (raw, sessions) = self
+            .store
+            .booking_with_sessions(customer.key, &cid)
+            .await?
+            .ok_or_else(missing)?;
+        let sessions = SessionIndex::new(sessions);
+        let cancelled = raw.is_cancelled();
+        let view = raw.now_view(&sessions, customer.advance_hours, now);
+        Ok(MeetingNow {
+            view,
+            sessions,
+            cancelled,
+        })
     }
 
     /// Any customer's meeting by its number, with its customer: pages and the media side serve
