@@ -494,14 +494,10 @@ const EVENT_KEYS: [&str; 16] = [
     "address",
 ];
 
-const EVENT_TYPES: [&str; 6] = [
-    "participant.joined",
-    "participant.left",
-    "session.ended",
-    "recording.produced",
-    "room.locked",
-    "bogus",
-];
+/// Every event type the interface knows, and one it does not.
+fn event_types() -> Vec<&'static str> {
+    huiyi_wire::media::event_types().chain(["bogus"]).collect()
+}
 
 /// Correctly signed random batches, built from the real keys with values of every type: every
 /// answer is a documented code, never 50500 nor another HTTP 5xx.
@@ -524,7 +520,7 @@ fn property_no_media_batch_causes_a_500() {
         ..ProptestConfig::default()
     });
     let event = (
-        prop::sample::select(EVENT_TYPES.to_vec()),
+        prop::sample::select(event_types()),
         any::<bool>(),
         prop::collection::vec(
             (prop::sample::select(EVENT_KEYS.to_vec()), arb_json()),
