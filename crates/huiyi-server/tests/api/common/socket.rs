@@ -34,8 +34,10 @@ pub async fn open_path(app_url: &str, path: &str, join: Value) -> Page {
     Page { ws, hello }
 }
 
+/// A `join` as the page sends it (the wire crate's own message).
 pub fn join(name: &str, client: &str) -> Value {
-    json!({"type": "join", "name": name, "clientId": format!("{client}-0000000000")})
+    let m = huiyi_wire::live::ClientMessage::join(name, &format!("{client}-0000000000"));
+    serde_json::to_value(m).unwrap()
 }
 
 /// The next JSON message (pings are not sent by the server).
@@ -47,7 +49,12 @@ pub async fn next(ws: &mut Socket) -> Value {
             .expect("socket open")
             .expect("no socket error");
         if let Message::Text(t) = m {
-            return serde_json::from_str(t.as_str()).unwrap();
+            // Every frame is one of the wire crate's server messages, exactly.
+            let typed: huiyi_wire::live::ServerMessage = serde_json::from_str(t.as_str())
+                .unwrap_or_else(|e| panic!("not a ServerMessage ({e}): {t}"));
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            assert_eq!(serde_json::to_value(&typed).unwrap(), v, "round trip");
+            return v;
         }
         if let Message::Close(_) = m {
             return json!({"type": "closed"});
