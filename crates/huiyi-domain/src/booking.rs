@@ -129,6 +129,23 @@ pub struct BookingLinks {
     pub wcall: LinkCode,
 }
 
+impl BookingLinks {
+    /// The code of the link that opens the meeting on this side.
+    pub fn code(&self, role: crate::joining::LinkRole) -> &LinkCode {
+        match role {
+            crate::joining::LinkRole::Host => &self.host,
+            crate::joining::LinkRole::Attendee => &self.attendee,
+            crate::joining::LinkRole::Wcall => &self.wcall,
+        }
+    }
+
+    /// The short link `<public_url>/k/<code>` of this side: every link huiyi hands out is
+    /// built here.
+    pub fn url(&self, public_url: &str, role: crate::joining::LinkRole) -> String {
+        format!("{}/k/{}", public_url.trim_end_matches('/'), self.code(role))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Booking {
     pub event_id: EventId,

@@ -1,6 +1,7 @@
 //! Customers (tenants), their users and their credentials.
 
 use crate::ids::UserId;
+use crate::time::Zone;
 use serde::{Deserialize, Serialize};
 
 /// Storage key of a customer; never shown on the wire (the wire uses `customerCode`).
@@ -11,8 +12,10 @@ pub struct Customer {
     pub key: CustomerKey,
     pub code: String,
     pub name: String,
-    /// IANA zone in which this customer's local times are read and written.
-    pub timezone: String,
+    /// The zone in which this customer's local times are read and written, parsed once when
+    /// the customer is read.
+    #[serde(rename = "timezone")]
+    pub zone: Zone,
     /// How many hours before the start joining opens.
     pub advance_hours: i64,
 }

@@ -1,7 +1,7 @@
 //! Application state, the router, and `serve` with an injected listener (tests bind
 //! `127.0.0.1:0`, pass the listener in and wait on `/readyz`).
 
-use crate::call::{RequestId, envelope_response, family_of, new_request_id};
+use crate::call::{RequestId, envelope_response, new_request_id, refusal};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::routes;
@@ -114,37 +114,20 @@ async fn with_request_id(mut req: Request, next: Next) -> Response {
 }
 
 async fn unknown_path(req: Request) -> Response {
-    let path = req.uri().path().to_owned();
-    envelope_response(
-        family_of(&path),
-        Code::UnknownPath.number(),
-        serde_json::Value::Null,
-        format!("there is no endpoint at {path}; check the path against the API reference"),
-        &request_id_of(&req),
-        Instant::now(),
-    )
+    let msg = format!(
+        "there is no endpoint at {}; check the path against the API reference",
+        req.uri().path()
+    );
+    refusal(&req, Code::UnknownPath, msg)
 }
 
 async fn method_not_allowed(req: Request) -> Response {
-    let path = req.uri().path().to_owned();
-    envelope_response(
-        family_of(&path),
-        Code::MethodNotAllowed.number(),
-        serde_json::Value::Null,
-        format!(
-            "{} is not accepted at {path}; most endpoints take POST",
-            req.method()
-        ),
-        &request_id_of(&req),
-        Instant::now(),
-    )
-}
-
-fn request_id_of(req: &Request) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_else(new_request_id)
+    let msg = format!(
+        "{} is not accepted at {}; most endpoints take POST",
+        req.method(),
+        req.uri().path()
+    );
+    refusal(&req, Code::MethodNotAllowed, msg)
 }
 
 /// A panic is a bug; the client still gets the envelope, never a dropped connection.

@@ -27,7 +27,7 @@ impl<S: Send + Sync> FromRequest<S> for Call {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let started = Instant::now();
-        let request_id = request_id(&req);
+        let request_id = request_id_of(&req);
         let family = family_of(req.uri().path());
         let query = body::parse_query(req.uri().query());
         let content_type = req
@@ -66,8 +66,13 @@ impl<S: Send + Sync> FromRequest<S> for Call {
     }
 }
 
-fn request_id(req: &Request) -> String {
-    req.extensions()
+/// The id the request-id middleware gave this request (a fresh one outside it).
+pub fn request_id_of(req: &Request) -> String {
+    request_id_in(req.extensions())
+}
+
+pub fn request_id_in(extensions: &axum::http::Extensions) -> String {
+    extensions
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_else(new_request_id)
@@ -142,27 +147,49 @@ impl Call {
     /// Wraps the outcome in the envelope. Every answer is HTTP 200 with the envelope, except
     /// transport failures, which keep their HTTP status and still carry the envelope.
     pub fn answer<T: Serialize>(&self, outcome: ApiResult<T>) -> Response {
-        let (status, result, msg) = match outcome.and_then(|v| {
-            serde_json::to_value(v).map_err(|e| {
-                tracing::error!(error = %e, "answer did not serialise");
-                ApiError::new(Code::Internal, "the server could not build the answer")
-            })
-        }) {
-            Ok(v) => (0, v, String::new()),
-            Err(e) => {
-                tracing::info!(request_id = %self.request_id, code = e.code.number(), msg = %e.message, "request refused");
-                (e.code.number(), serde_json::Value::Null, e.message)
-            }
-        };
+        let (code, result, msg) = outcome_parts(outcome);
         envelope_response(
             self.family,
-            status,
+            code.map_or(0, Code::number),
             result,
             msg,
             &self.request_id,
             self.started,
         )
     }
+}
+
+/// An outcome as the envelope carries it: the refusing code (`None` on success), the result
+/// and the message. A refusal is logged with its code, never with its cause's secrets.
+pub fn outcome_parts<T: Serialize>(
+    outcome: ApiResult<T>,
+) -> (Option<Code>, serde_json::Value, String) {
+    let serialised = outcome.and_then(|v| {
+        serde_json::to_value(v).map_err(|e| {
+            tracing::error!(error = %e, "answer did not serialise");
+            ApiError::new(Code::Internal, "the server could not build the answer")
+        })
+    });
+    match serialised {
+        Ok(v) => (None, v, String::new()),
+        Err(e) => {
+            tracing::info!(code = e.code.number(), msg = %e.message, "request refused");
+            (Some(e.code), serde_json::Value::Null, e.message)
+        }
+    }
+}
+
+/// An envelope that refuses a request outright (no such path, a method not taken).
+pub fn refusal(req: &Request, code: Code, msg: String) -> Response {
+    let path = req.uri().path();
+    envelope_response(
+        family_of(path),
+        code.number(),
+        serde_json::Value::Null,
+        msg,
+        &request_id_of(req),
+        Instant::now(),
+    )
 }
 
 pub fn envelope_response(

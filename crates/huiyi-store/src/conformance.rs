@@ -205,7 +205,7 @@ pub fn new_booking(
         title: format!("Weekly sync {start}"),
         start,
         length_minutes: minutes,
-        zone: Zone::parse(&customer.timezone).expect("fixture zone"),
+        zone: customer.zone,
         password_type: pt,
         invitees: vec![Invitee {
             user_id: Some(uid(BOB)),

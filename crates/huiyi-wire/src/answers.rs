@@ -26,7 +26,7 @@ pub use v1::{
     reserv_v1,
 };
 
-use huiyi_domain::{Booking, Customer, Invitee, LinkCode, SessionIndex, SessionState, User};
+use huiyi_domain::{Booking, Customer, Invitee, LinkRole, SessionIndex, SessionState, User};
 
 /// What every answer builder needs besides the booking.
 #[derive(Debug, Clone, Copy)]
@@ -43,9 +43,8 @@ pub struct AnswerCtx<'a> {
 }
 
 impl AnswerCtx<'_> {
-    /// The short link for a code: `<public_url>/k/<code>`.
-    pub fn link(&self, code: &LinkCode) -> String {
-        format!("{}/k/{}", self.public_url, code)
+    fn link(&self, b: &Booking, role: LinkRole) -> String {
+        b.links.url(self.public_url, role)
     }
 
     /// The host as people see them: the name, or the email when the account has no name.
@@ -54,11 +53,11 @@ impl AnswerCtx<'_> {
     }
 
     fn host_link(&self, b: &Booking) -> String {
-        self.link(&b.links.host)
+        self.link(b, LinkRole::Host)
     }
 
     fn attendee_link(&self, b: &Booking) -> String {
-        self.link(&b.links.attendee)
+        self.link(b, LinkRole::Attendee)
     }
 
     /// The attendee link that opens the browser (WebRTC) client directly.
@@ -67,7 +66,7 @@ impl AnswerCtx<'_> {
     }
 
     fn wcall_link(&self, b: &Booking) -> String {
-        self.link(&b.links.wcall)
+        self.link(b, LinkRole::Wcall)
     }
 
     /// The status part of the context.

@@ -133,10 +133,6 @@ impl LaunchString {
         &self.pairs
     }
 
-    pub fn into_pairs(self) -> Vec<(String, String)> {
-        self.pairs
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }

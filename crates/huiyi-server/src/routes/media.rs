@@ -2,14 +2,13 @@
 //! media server or the browser join page.
 
 use crate::app::AppState;
-use crate::call::{RequestId, envelope_response, new_request_id};
+use crate::call::{envelope_response, outcome_parts, request_id_in};
 use crate::error::{ApiError, ApiResult};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
-use huiyi_domain::time::now_millis;
 use huiyi_wire::media::{self, MediaAnswer};
 use huiyi_wire::{Code, Family};
 use std::time::Instant;
@@ -22,11 +21,7 @@ pub fn routes() -> Router<AppState> {
 async fn events(State(app): State<AppState>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let request_id = parts
-        .extensions
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_else(new_request_id);
+    let request_id = request_id_in(&parts.extensions);
     let header = |name: &str| {
         parts
             .headers
@@ -51,7 +46,7 @@ async fn events(State(app): State<AppState>, req: Request) -> Response {
                 "this server takes no media events: start it with --media-secret or HUIYI_MEDIA_SECRET",
             ));
         };
-        let now_ms = now_millis();
+        let now_ms = app.clock.now_ms();
         media::verify(
             secret,
             timestamp.as_deref(),
@@ -65,22 +60,9 @@ async fn events(State(app): State<AppState>, req: Request) -> Response {
     answer(outcome.await, &request_id, started)
 }
 
+/// The envelope with the stricter HTTP status of the media interface (`media::http_status`).
 fn answer(outcome: ApiResult<MediaAnswer>, request_id: &str, started: Instant) -> Response {
-    let (code, result, msg) = match outcome.map(serde_json::to_value) {
-        Ok(Ok(v)) => (None, v, String::new()),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "media answer did not serialise");
-            (
-                Some(Code::Internal),
-                serde_json::Value::Null,
-                "the server could not build the answer".to_owned(),
-            )
-        }
-        Err(e) => {
-            tracing::info!(code = e.code.number(), msg = %e.message, "media batch refused");
-            (Some(e.code), serde_json::Value::Null, e.message)
-        }
-    };
+    let (code, result, msg) = outcome_parts(outcome);
     let number = code.map_or(0, Code::number);
     let mut response = envelope_response(Family::V1Bare, number, result, msg, request_id, started);
     *response.status_mut() = code

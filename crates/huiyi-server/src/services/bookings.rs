@@ -71,7 +71,7 @@ impl Bookings {
     pub async fn book(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
         let host = self.user(c, &req.host).await?;
         let now = self.clock.now();
-        let zone = req.timezone.unwrap_or_else(|| customer_zone(c));
+        let zone = req.timezone.unwrap_or(c.zone);
         let start_text = req.start.as_deref().ok_or_else(|| {
             ApiError::invalid("starttime is required, e.g. \"2020-09-07 20:00:00\"")
         })?;
@@ -305,10 +305,6 @@ fn over(b: &Booking) -> ApiError {
             b.conference_id
         ),
     )
-}
-
-pub fn customer_zone(c: &Customer) -> Zone {
-    Zone::parse(&c.timezone).unwrap_or_default()
 }
 
 fn target_of(conference_id: &Option<String>, event_id: Option<EventId>) -> ApiResult<Target> {

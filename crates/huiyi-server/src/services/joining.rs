@@ -469,12 +469,7 @@ impl Joining {
     }
 
     fn link(&self, b: &Booking, role: LinkRole) -> String {
-        let code = match role {
-            LinkRole::Host => &b.links.host,
-            LinkRole::Attendee => &b.links.attendee,
-            LinkRole::Wcall => &b.links.wcall,
-        };
-        format!("{}/k/{code}", self.public_url)
+        b.links.url(&self.public_url, role)
     }
 
     /// The public URL's host and port (`meet.example.com`, `127.0.0.1:8080`): the launch

@@ -1,7 +1,7 @@
 //! Reading and listing bookings: a meeting with its host, a host's meetings, a customer's
 //! meetings for its admin. Each answer comes with the sessions its status is derived from.
 
-use super::bookings::{Bookings, MAX_AHEAD_SECS, check_window, customer_zone};
+use super::bookings::{Bookings, MAX_AHEAD_SECS, check_window};
 use super::meetings::MeetingNow;
 use super::series::occurrence_views;
 use crate::error::{ApiError, ApiResult};
@@ -99,7 +99,7 @@ impl Bookings {
         req: &HostListRequest,
         now: i64,
     ) -> ApiResult<HostListing> {
-        let (from, to) = req.window.resolve(customer_zone(c), now)?;
+        let (from, to) = req.window.resolve(c.zone, now)?;
         let window = Window { from, to };
         check_window(window)?;
         check_span(window)?;
@@ -152,7 +152,7 @@ impl Bookings {
         if !user.admin {
             return Err(refused());
         }
-        let (from, to) = req.window.resolve(customer_zone(c), now)?;
+        let (from, to) = req.window.resolve(c.zone, now)?;
         let window = Window { from, to };
         check_window(window)?;
         let list = self

@@ -10,7 +10,7 @@ mod series;
 mod sessions;
 mod tenants;
 
-pub use bookings::{Bookings, customer_zone};
+pub use bookings::Bookings;
 pub use huiyi_wire::requests::Target;
 pub use joining::{Joining, LinkError, OpenedLink};
 pub use live::{LiveFact, LiveHub, MeetingKey};

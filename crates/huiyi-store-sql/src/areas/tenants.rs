@@ -84,11 +84,17 @@ struct CustomerRow {
 
 impl From<CustomerRow> for Customer {
     fn from(r: CustomerRow) -> Self {
+        // Import refuses unknown zones, so a stored one parses; a database edited by hand
+        // falls back to the default zone rather than failing every request.
+        let zone = huiyi_domain::time::Zone::parse(&r.timezone).unwrap_or_else(|| {
+            tracing::warn!(customer = %r.code, zone = %r.timezone, "unknown stored time zone; using the default");
+            huiyi_domain::time::Zone::default()
+        });
         Customer {
             key: r.key,
             code: r.code,
             name: r.name,
-            timezone: r.timezone,
+            zone,
             advance_hours: r.advance_hours,
         }
     }

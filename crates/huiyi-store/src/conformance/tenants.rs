@@ -18,11 +18,7 @@ pub async fn import_upserts_and_is_idempotent(store: SharedStore) {
     assert_eq!(store.customer_count().await.unwrap(), 2);
     let acme = store.customer_by_code("ACME").await.unwrap().unwrap();
     assert_eq!(
-        (
-            acme.name.as_str(),
-            acme.timezone.as_str(),
-            acme.advance_hours
-        ),
+        (acme.name.as_str(), acme.zone.name(), acme.advance_hours),
         ("Acme Corp", "Asia/Shanghai", 1)
     );
     assert!(

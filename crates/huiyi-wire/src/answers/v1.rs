@@ -3,7 +3,6 @@
 
 use super::{AnswerCtx, StatusCtx, invitation_title, invitee_name};
 use huiyi_domain::Booking;
-use huiyi_domain::time::Zone;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -161,7 +160,7 @@ pub fn conference_list(bs: &[Booking], ctx: &AnswerCtx) -> ConferenceListAnswer 
             .or_default()
             .push(listed(b, ctx));
     }
-    let zone = Zone::parse(&ctx.customer.timezone).unwrap_or_default();
+    let zone = ctx.customer.zone;
     ConferenceListAnswer {
         total_num: bs.len() as i64,
         list,

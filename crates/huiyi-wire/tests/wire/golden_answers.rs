@@ -130,7 +130,7 @@ fn customer(code: &str, advance_hours: i64) -> Customer {
         key: 7,
         code: code.into(),
         name: "Example Corp".into(),
-        timezone: "Asia/Shanghai".into(),
+        zone: Zone::parse("Asia/Shanghai").unwrap(),
         advance_hours,
     }
 }
