@@ -12,6 +12,19 @@ use tokio::sync::oneshot;
 /// Most writes one commit carries; the rest wait for the next.
 pub const MAX_BATCH: usize = 64;
 
+/// What a combiner groups, named for the `huiyi_store_write_batch_size` histogram.
+pub trait Batched {
+    const KIND: &'static str;
+}
+
+impl Batched for huiyi_domain::NewBooking {
+    const KIND: &'static str = "bookings";
+}
+
+impl Batched for huiyi_store::FactBatch {
+    const KIND: &'static str = "facts";
+}
+
 type Waiter<I, O> = (I, oneshot::Sender<StoreResult<O>>);
 
 pub struct Combiner<I, O> {
@@ -34,7 +47,7 @@ impl<I, O> std::fmt::Debug for Combiner<I, O> {
     }
 }
 
-impl<I: Send + 'static, O: Send + 'static> Combiner<I, O> {
+impl<I: Batched + Send + 'static, O: Send + 'static> Combiner<I, O> {
     /// Stores `new` together with whatever else is queued. `store_batch` must answer one result
     /// per input, in order.
     pub async fn submit<F, Fut>(&self, new: I, store_batch: F) -> StoreResult<O>
@@ -61,6 +74,9 @@ impl<I: Send + 'static, O: Send + 'static> Combiner<I, O> {
             if batch.is_empty() {
                 continue;
             }
+            // How many writes share one commit: the group commit's whole point, so it is seen.
+            metrics::histogram!("huiyi_store_write_batch_size", "kind" => I::KIND)
+                .record(batch.len() as f64);
             let (news, senders): (Vec<I>, Vec<_>) = batch.into_iter().unzip();
             let results = tokio::spawn(store_batch(news))
                 .await
