@@ -22,10 +22,7 @@ async fn media_cli(args: &[&str]) -> Output {
 }
 
 async fn booked(app: &TestApp) -> String {
-    app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.book_id(KEY_A, HOST_A, 1).await
 }
 
 async fn kinds(app: &TestApp, conference_id: &str) -> Vec<&'static str> {

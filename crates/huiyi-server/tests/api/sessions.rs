@@ -77,10 +77,7 @@ async fn listed_statuses(app: &TestApp, conference_id: &str) -> Vec<i64> {
 #[tokio::test]
 async fn lifecycle_from_created_to_ended() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     assert_eq!(app.status(&cid).await, (1, 0, 1), "created, joinable early");
     let t = now_ms();
     let r = app
@@ -187,10 +184,7 @@ async fn reopening_within_twelve_hours_opens_a_second_session() {
 #[tokio::test]
 async fn replaying_a_batch_changes_nothing() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     let batch: Vec<Value> = vec![
         participant_event("rp-1", "participant.joined", &cid, "host", t),
@@ -231,10 +225,7 @@ async fn replaying_a_batch_changes_nothing() {
 #[tokio::test]
 async fn bad_signatures_stale_timestamps_and_tampered_bodies_are_refused() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let body = serde_json::to_vec(&json!({"events": [participant_event("sg-1", "participant.joined", &cid, "host", now_ms())]})).unwrap();
     let now = huiyi_domain::time::now_unix();
     let sign = |secret: &str, ts: i64, bytes: &[u8]| {
@@ -291,10 +282,7 @@ async fn without_a_media_secret_no_events_are_taken() {
 #[tokio::test]
 async fn a_left_before_its_joined_is_kept_and_paired() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     app.events(vec![participant_event(
         "oo-0",
@@ -348,10 +336,7 @@ async fn a_left_before_its_joined_is_kept_and_paired() {
 #[tokio::test]
 async fn a_batch_is_all_or_nothing() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     let (http, env) = app
         .media(&json!({"events": [
@@ -391,10 +376,7 @@ async fn the_session_worker_runs_on_its_tick() {
         c.worker_tick_ms = Some(50);
     })
     .await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     app.events(vec![
         participant_event("tk-1", "participant.joined", &cid, "host", t),
@@ -417,10 +399,7 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
         c.worker_tick_ms = Some(NEVER_MS);
     })
     .await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     app.events(vec![
         participant_event("gr-1", "participant.joined", &cid, "host", t),
@@ -547,10 +526,7 @@ async fn events_may_name_the_meeting_by_passcode() {
 #[tokio::test]
 async fn a_meeting_its_host_has_ended_can_no_longer_be_edited_or_cancelled() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     app.events(vec![participant_event(
         "ed-1",
@@ -596,10 +572,7 @@ async fn a_meeting_its_host_has_ended_can_no_longer_be_edited_or_cancelled() {
 #[tokio::test]
 async fn a_leave_after_the_end_does_not_reopen_the_meeting() {
     let app = spawn_app().await;
-    let cid = app.book(KEY_A, HOST_A, 1).await["conferenceId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     app.events(vec![
         participant_event("la-1", "participant.joined", &cid, "host", t),

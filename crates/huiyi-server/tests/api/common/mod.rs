@@ -280,6 +280,12 @@ impl TestApp {
     }
 
     /// Books a meeting for `host` starting `hours_ahead` from now; returns the result.
+    /// Books as [`TestApp::book`] does and gives the new meeting's conferenceId.
+    pub async fn book_id(&self, key: &str, host: i64, hours_ahead: i64) -> String {
+        let booked = self.book(key, host, hours_ahead).await;
+        booked["conferenceId"].as_str().unwrap().to_owned()
+    }
+
     pub async fn book(&self, key: &str, host: i64, hours_ahead: i64) -> Value {
         let env = self
             .post(
