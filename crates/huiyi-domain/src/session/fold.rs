@@ -206,7 +206,10 @@ impl SessionFold {
     }
 
     /// Folds a session's facts, given in the order they happened, from its opening on.
-    pub fn from_facts<'f>(opened_ms: i64, facts: impl IntoIterator<Item = (i64, &'f Fact)>) -> Self {
+    pub fn from_facts<'f>(
+        opened_ms: i64,
+        facts: impl IntoIterator<Item = (i64, &'f Fact)>,
+    ) -> Self {
         let mut fold = SessionFold::new(Tally::opened(opened_ms));
         for (at_ms, fact) in facts {
             // A whole fold has everything it could need.
@@ -290,7 +293,8 @@ impl SessionFold {
                     out.session = true;
                 }
             }
-            Fact::ParticipantLeft { participant_id } | Fact::ParticipantRemoved { participant_id } => {
+            Fact::ParticipantLeft { participant_id }
+            | Fact::ParticipantRemoved { participant_id } => {
                 let removal = matches!(fact, Fact::ParticipantRemoved { .. });
                 let p = self.person(participant_id);
                 if removal && p.removed.is_none_or(|(at, _)| at_ms < at) {

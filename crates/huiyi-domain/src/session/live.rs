@@ -60,21 +60,35 @@ pub enum LiveChange {
         participant: LiveParticipant,
     },
     /// Not (or no longer) in the meeting.
-    Absent { id: String },
+    Absent {
+        id: String,
+    },
     /// Waiting to be admitted, at this place among those waiting.
     Waiting {
         at: usize,
         participant: LiveParticipant,
     },
     /// Not (or no longer) waiting.
-    NotWaiting { id: String },
+    NotWaiting {
+        id: String,
+    },
     /// Removed by the host, at this place in `removed`.
-    Removed { at: usize, id: String },
-    Locked { locked: bool },
+    Removed {
+        at: usize,
+        id: String,
+    },
+    Locked {
+        locked: bool,
+    },
     /// The latest roll-call, as it is now.
-    RollCall { roll_call: Option<LiveRollCall> },
+    RollCall {
+        roll_call: Option<LiveRollCall>,
+    },
     /// Answered the latest roll-call, at this place in its `answered`.
-    Answered { at: usize, id: String },
+    Answered {
+        at: usize,
+        id: String,
+    },
     /// The session ended: nobody is in or waits any more.
     Ended,
 }
@@ -196,6 +210,15 @@ impl SessionFold {
         }
     }
 
+    /// Applies a fact, as it arrives, to a fold a page is shown from, and returns the edits
+    /// that page needs. A fold that cannot apply it on its own (a resumed one) changes nothing.
+    pub fn changes_after(&mut self, fact: &Fact, at_ms: i64) -> Vec<LiveChange> {
+        match self.apply(fact, at_ms) {
+            Ok(_) => self.changes(fact),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// The edits that bring a page's state, as [`Self::view`] was before `fact` was applied,
     /// to the view after it. Call right after applying it.
     pub fn changes(&self, fact: &Fact) -> Vec<LiveChange> {
@@ -257,7 +280,10 @@ impl SessionFold {
 
 impl LiveState {
     /// Folds facts (in the order they happened) from a session's opening on.
-    pub fn from_facts<'f>(opened_ms: i64, facts: impl IntoIterator<Item = (i64, &'f Fact)>) -> Self {
+    pub fn from_facts<'f>(
+        opened_ms: i64,
+        facts: impl IntoIterator<Item = (i64, &'f Fact)>,
+    ) -> Self {
         SessionFold::from_facts(opened_ms, facts).view()
     }
 

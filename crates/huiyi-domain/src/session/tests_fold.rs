@@ -46,7 +46,12 @@ fn names(s: &LiveState) -> Vec<&str> {
 
 #[test]
 fn presence_counts_attendees_and_pairs_a_leave_that_came_first() {
-    let f = whole(&[(10, joined("a")), (11, joined("b")), (19, left("c")), (15, joined("c"))]);
+    let f = whole(&[
+        (10, joined("a")),
+        (11, joined("b")),
+        (19, left("c")),
+        (15, joined("c")),
+    ]);
     assert_eq!(f.tally().attendees, 2);
     assert!(f.is_present("a") && f.is_present("b") && !f.is_present("c"));
     assert_eq!(names(&f.view()), vec!["a", "b"]);
@@ -82,7 +87,11 @@ fn a_wait_keeps_a_session_from_emptying_and_a_lock_does_not() {
 
 #[test]
 fn the_lock_is_last_writer_wins_and_the_end_empties_everyone() {
-    let mut f = whole(&[(1, joined("a")), (20, Fact::RoomUnlocked), (10, Fact::RoomLocked)]);
+    let mut f = whole(&[
+        (1, joined("a")),
+        (20, Fact::RoomUnlocked),
+        (10, Fact::RoomLocked),
+    ]);
     assert!(!f.tally().locked, "the unlock happened later");
     let done = f
         .apply(
@@ -164,7 +173,10 @@ fn the_view_shows_hands_voices_waiting_roll_calls_and_the_removed() {
     let v = f.view();
     assert_eq!(names(&v), vec!["a", "h"], "in the order they last joined");
     assert!(v.participants[0].hand, "a's hand is up");
-    assert!(!v.participants[1].hand, "a rejoin comes back with the hand down");
+    assert!(
+        !v.participants[1].hand,
+        "a rejoin comes back with the hand down"
+    );
     assert_eq!(v.participants[0].voice, Voice::Phone);
     assert_eq!(v.participants[1].voice, Voice::Network);
     assert_eq!(v.waiting.iter().map(|p| &p.id).collect::<Vec<_>>(), ["g"]);
@@ -304,7 +316,11 @@ fn story(max: usize) -> impl Strategy<Value = (Vec<(i64, Fact)>, Vec<usize>)> {
             (Just(picks), times, order)
         })
         .prop_map(|(picks, times, order)| {
-            let facts = picks.iter().zip(times).map(|(p, t)| (t, p.fact())).collect();
+            let facts = picks
+                .iter()
+                .zip(times)
+                .map(|(p, t)| (t, p.fact()))
+                .collect();
             (facts, order)
         })
 }
