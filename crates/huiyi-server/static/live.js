@@ -1,5 +1,6 @@
-// The browser join page: joins over the live WebSocket, folds the session's facts into the
-// state exactly as huiyi_domain::session::LiveState::apply does, and draws it.
+// The browser join page: joins over the live WebSocket, keeps the state the server sends
+// current with the changes the server's session fold computed (exactly as
+// huiyi_domain::session::LiveState::patch applies them: list edits, no rules), and draws it.
 (function () {
   'use strict';
 
@@ -35,7 +36,7 @@
     return id;
   }
 
-  // ---- the fold: mirrors LiveState::apply ----
+  // ---- the state: edited as LiveState::patch does ----
 
   function emptyState() {
     return { locked: false, ended: false, participants: [], waiting: [], rollCall: null, removed: [] };
@@ -43,7 +44,7 @@
   function liveParticipant(p) {
     return {
       id: p.id, name: p.name || '', role: p.role || 'attendee', client: p.client || 'web',
-      voice: p.voice || 'network', hand: false, tag: p.tag || ''
+      voice: p.voice || 'network', hand: !!p.hand, tag: p.tag || ''
     };
   }
   function without(list, id) { return list.filter(function (p) { return p.id !== id; }); }
@@ -51,57 +52,37 @@
     for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i];
     return null;
   }
+  // Takes the entry out, then puts it where the server's list has it.
+  function place(list, at, value, same) {
+    var out = list.filter(function (v) { return !same(v); });
+    out.splice(Math.min(at, out.length), 0, value);
+    return out;
+  }
 
-  function apply(s, f) {
-    var p;
-    switch (f.type) {
-      case 'participant.joined':
-        s.waiting = without(s.waiting, f.participant.id);
-        s.participants = without(s.participants, f.participant.id);
-        s.participants.push(liveParticipant(f.participant));
-        break;
-      case 'participant.waiting':
-        s.waiting = without(s.waiting, f.participant.id);
-        s.waiting.push(liveParticipant(f.participant));
-        break;
-      case 'participant.left':
-      case 'participant.removed':
-        s.participants = without(s.participants, f.participantId);
-        s.waiting = without(s.waiting, f.participantId);
-        if (f.type === 'participant.removed' && s.removed.indexOf(f.participantId) < 0) {
-          s.removed.push(f.participantId);
-        }
-        break;
-      case 'participant.admitted':
-        s.waiting = without(s.waiting, f.participantId);
-        break;
-      case 'voice.switched':
-        p = find(s.participants, f.participantId);
-        if (p) p.voice = f.voice;
-        break;
-      case 'hand.raised':
-      case 'hand.lowered':
-        p = find(s.participants, f.participantId);
-        if (p) p.hand = f.type === 'hand.raised';
-        break;
-      case 'rollcall.started':
-        s.rollCall = { id: f.rollCallId, video: !!f.video, answered: [] };
-        break;
-      case 'rollcall.answered':
-        if (s.rollCall && s.rollCall.id === f.rollCallId &&
-            s.rollCall.answered.indexOf(f.participantId) < 0) {
-          s.rollCall.answered.push(f.participantId);
-        }
-        break;
-      case 'room.locked': s.locked = true; break;
-      case 'room.unlocked': s.locked = false; break;
-      case 'session.ended':
-        s.ended = true;
-        s.participants = [];
-        s.waiting = [];
-        break;
-      default: break; // viewers, recordings: nothing to show
-    }
+  function patch(s, changes) {
+    (changes || []).forEach(function (c) {
+      var id = c.participant ? c.participant.id : c.id;
+      var sameId = function (p) { return p.id === id; };
+      var isId = function (v) { return v === id; };
+      switch (c.op) {
+        case 'present': s.participants = place(s.participants, c.at, liveParticipant(c.participant), sameId); break;
+        case 'absent': s.participants = without(s.participants, id); break;
+        case 'waiting': s.waiting = place(s.waiting, c.at, liveParticipant(c.participant), sameId); break;
+        case 'notWaiting': s.waiting = without(s.waiting, id); break;
+        case 'removed': s.removed = place(s.removed, c.at, id, isId); break;
+        case 'locked': s.locked = !!c.locked; break;
+        case 'rollCall': s.rollCall = c.rollCall ? normaliseRollCall(c.rollCall) : null; break;
+        case 'answered':
+          if (s.rollCall) s.rollCall.answered = place(s.rollCall.answered, c.at, id, isId);
+          break;
+        case 'ended':
+          s.ended = true;
+          s.participants = [];
+          s.waiting = [];
+          break;
+        default: break; // an edit this page does not know: the next resync brings it
+      }
+    });
   }
 
   // ---- connection ----
@@ -191,7 +172,7 @@
         flash(msg.msg || '');
         break;
       case 'fact':
-        apply(state, msg.fact);
+        patch(state, msg.changes);
         if (state.ended) { finish('ended', 'live.ended'); return; }
         render();
         break;
@@ -216,11 +197,14 @@
     return {
       locked: !!s.locked,
       ended: !!s.ended,
-      participants: (s.participants || []).map(function (p) { var q = liveParticipant(p); q.hand = !!p.hand; return q; }),
+      participants: (s.participants || []).map(liveParticipant),
       waiting: (s.waiting || []).map(liveParticipant),
-      rollCall: s.rollCall ? { id: s.rollCall.id, video: !!s.rollCall.video, answered: (s.rollCall.answered || []).slice() } : null,
+      rollCall: s.rollCall ? normaliseRollCall(s.rollCall) : null,
       removed: (s.removed || []).slice()
     };
+  }
+  function normaliseRollCall(rc) {
+    return { id: rc.id, video: !!rc.video, answered: (rc.answered || []).slice() };
   }
 
   var flashTimer = null;

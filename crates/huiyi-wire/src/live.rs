@@ -3,7 +3,7 @@
 //! and the tests all speak through these types; `docs/join-page.md` describes the exchange.
 
 use huiyi_domain::Fact;
-use huiyi_domain::session::{LiveState, Role};
+use huiyi_domain::session::{LiveChange, LiveState, Role};
 use serde::{Deserialize, Serialize};
 
 /// What a page sends. The first message must be `join`.
@@ -84,10 +84,16 @@ pub enum ServerMessage {
     },
     /// The host let a waiting attendee in.
     Admitted { state: LiveState },
-    /// The page fell behind: the stored state replaces what it folded.
+    /// The page fell behind: the stored state replaces what it has.
     Resync { state: LiveState },
-    /// Something happened; the page folds it into its state.
-    Fact { fact: Fact },
+    /// Something happened. `changes` are what it changed in the page's state, computed by the
+    /// session fold on the server; the page applies them as they are
+    /// ([`LiveState::patch`]), and shows `fact` only as news.
+    Fact {
+        fact: Fact,
+        #[serde(default)]
+        changes: Vec<LiveChange>,
+    },
     /// A message that could not be carried out; the connection stays.
     Error { msg: String },
     /// Not let in; the server closes next. `reason` is what the page localises.
@@ -188,5 +194,39 @@ mod tests {
             json!({"type": "refused", "reason": "window", "code": 50713, "msg": "closed"})
         );
         assert_eq!(ServerMessage::Ended.to_text(), r#"{"type":"ended"}"#);
+        let hand = ServerMessage::Fact {
+            fact: Fact::HandRaised {
+                participant_id: "w-1".into(),
+            },
+            changes: vec![
+                LiveChange::Present {
+                    at: 0,
+                    participant: huiyi_domain::session::LiveParticipant {
+                        id: "w-1".into(),
+                        name: "n".into(),
+                        role: Role::Attendee,
+                        client: huiyi_domain::session::ClientType::Web,
+                        voice: huiyi_domain::session::Voice::Network,
+                        hand: true,
+                        tag: String::new(),
+                    },
+                },
+                LiveChange::NotWaiting { id: "w-1".into() },
+                LiveChange::RollCall { roll_call: None },
+                LiveChange::Ended,
+            ],
+        };
+        assert_eq!(
+            serde_json::to_value(&hand).unwrap(),
+            json!({"type": "fact", "fact": {"type": "hand.raised", "participantId": "w-1"},
+                "changes": [
+                    {"op": "present", "at": 0, "participant": {"id": "w-1", "name": "n",
+                        "role": "attendee", "client": "web", "voice": "network", "hand": true}},
+                    {"op": "notWaiting", "id": "w-1"},
+                    {"op": "rollCall", "rollCall": null},
+                    {"op": "ended"}]})
+        );
+        let back: ServerMessage = serde_json::from_str(&hand.to_text()).unwrap();
+        assert_eq!(back, hand);
     }
 }

@@ -4,6 +4,9 @@
 //! Every fact stored through [`super::Sessions`] — from a media server or from a page — is
 //! published here once it is durable. Each replica delivers it to its own sockets; on
 //! PostgreSQL it also goes out over `NOTIFY`, and every other replica delivers it to theirs.
+//!
+//! The hub carries facts only: each page's socket folds them with the session fold
+//! (`huiyi_domain::session::SessionFold`) and sends the page the changes it computed.
 
 use huiyi_domain::Fact;
 use huiyi_store::RecordedFact;

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::services::LinkError;
 use axum::extract::ws::{Message, WebSocket};
 use huiyi_domain::joining::LinkRole;
-use huiyi_domain::session::{ClientType, EndReason, LiveState, Participant, Role, Voice};
+use huiyi_domain::session::{ClientType, EndReason, Participant, Role, SessionFold, Voice};
 use huiyi_domain::{Booking, ConferenceId, Customer, Fact, User};
 use huiyi_wire::Code;
 use huiyi_wire::live::{ClientMessage, MeetingInfo, ServerMessage, You};
@@ -98,7 +98,7 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
     };
     let advance = seat.customer.advance_hours;
     let now = app.clock.now();
-    let (latest, state) = match app.sessions.live_state(&seat.view).await {
+    let (latest, fold) = match app.sessions.live_state(&seat.view).await {
         Ok(s) => s,
         Err(e) => return refuse(&mut socket, Refusal::from_api(e)).await,
     };
@@ -106,7 +106,7 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
     if let Err(r) = admissible(
         &seat,
         latest.as_ref(),
-        &state,
+        &fold,
         &me,
         watchword.as_deref(),
         now,
@@ -143,9 +143,15 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
         role: me.role,
     };
     let mut admitted = !waiting;
-    let (temp, state) = if admitted {
+    // What this page shows, folded on from the facts that follow: the page applies the
+    // changes the fold computes, and has no rules of its own.
+    let mut page: Option<Page> = None;
+    let temp = if admitted {
         match snapshot(&app, &seat.view).await {
-            Some((temp, state)) => (temp, Some(state)),
+            Some((temp, shown)) => {
+                page = Some(shown);
+                temp
+            }
             None => {
                 // The join is recorded; without a greeting the page cannot stay, so it leaves.
                 record_leave(&app, &seat, &me.id).await;
@@ -153,13 +159,13 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
             }
         }
     } else {
-        (String::new(), None)
+        String::new()
     };
     let hello = ServerMessage::Joined {
         you,
         waiting,
         meeting: meeting_info(&seat.view, temp),
-        state,
+        state: page.as_ref().map(|p| p.fold.view()),
         ping_ms: app.config.heartbeat_ms / 3,
     };
     if send(&mut socket, &hello).await.is_err() {
@@ -200,7 +206,9 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
                     Ok(f) => f,
                     Err(RecvError::Lagged(_)) => {
                         // Fell behind: start over from the stored state.
-                        if admitted && let Some((_, state)) = snapshot(&app, &seat.view).await {
+                        if admitted && let Some((_, shown)) = snapshot(&app, &seat.view).await {
+                            let state = shown.fold.view();
+                            page = Some(shown);
                             let _ = send(&mut socket, &ServerMessage::Resync { state }).await;
                         }
                         continue;
@@ -214,7 +222,9 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
                     }
                     Fact::ParticipantAdmitted { participant_id } if *participant_id == me.id && !admitted => {
                         admitted = true;
-                        if let Some((_, state)) = snapshot(&app, &seat.view).await {
+                        if let Some((_, shown)) = snapshot(&app, &seat.view).await {
+                            let state = shown.fold.view();
+                            page = Some(shown);
                             let _ = send(&mut socket, &ServerMessage::Admitted { state }).await;
                         }
                         continue;
@@ -234,7 +244,22 @@ async fn serve_page(app: AppState, entry: Entry, address: String, mut socket: We
                 }
                 if admitted {
                     let ended = matches!(fact.fact, Fact::SessionEnded { .. });
-                    if send(&mut socket, &ServerMessage::Fact { fact: fact.fact.clone() }).await.is_err() {
+                    let changes = match page.as_mut() {
+                        Some(p) if p.session == fact.session_id => p.fold.changes_after(&fact.fact, fact.at_ms),
+                        // Of a session before the page's: nothing the page shows.
+                        Some(p) if fact.session_id < p.session => Vec::new(),
+                        // Of a session the page has not seen: start over from the stored state,
+                        // which holds this fact already.
+                        _ => {
+                            if let Some((_, shown)) = snapshot(&app, &seat.view).await {
+                                let state = shown.fold.view();
+                                page = Some(shown);
+                                let _ = send(&mut socket, &ServerMessage::Resync { state }).await;
+                            }
+                            Vec::new()
+                        }
+                    };
+                    if send(&mut socket, &ServerMessage::Fact { fact: fact.fact.clone(), changes }).await.is_err() {
                         break Gone::Closed;
                     }
                     if ended {
@@ -304,7 +329,8 @@ async fn act(
                 .live_state(&seat.view)
                 .await
                 .map_err(|_| "the meeting could not be read; try again")?
-                .1;
+                .1
+                .view();
             let Some(who) = state.waiting.iter().find(|p| p.id == participant_id) else {
                 return Err("nobody with that id is waiting");
             };
@@ -422,7 +448,7 @@ async fn resolve(app: &AppState, entry: &Entry, pcode: Option<&str>) -> Result<S
 fn admissible(
     seat: &Seat,
     latest: Option<&huiyi_domain::SessionState>,
-    state: &LiveState,
+    fold: &SessionFold,
     me: &Participant,
     watchword: Option<&str>,
     now: i64,
@@ -439,13 +465,13 @@ fn admissible(
             "joining is closed: it opens advanceHours before the start and closes 12 hours after the booked end",
         );
     }
-    if state.removed.contains(&me.id) {
+    if fold.was_removed(&me.id) {
         return refused("removed", "the host removed you from this meeting");
     }
     if seat.role == Role::Host {
         return Ok(());
     }
-    if open && latest.is_some_and(|s| s.locked) && !state.is_present(&me.id) {
+    if open && latest.is_some_and(|s| s.locked) && !fold.is_present(&me.id) {
         return refused("locked", "the host has locked the meeting");
     }
     let s = &seat.view.details.settings;
@@ -530,12 +556,22 @@ fn participant(
     }
 }
 
-async fn snapshot(app: &AppState, view: &Booking) -> Option<(String, LiveState)> {
-    let (session, state) = app.sessions.live_state(view).await.ok()?;
+/// The session a page shows and the fold of its facts so far.
+struct Page {
+    /// 0 before the meeting has had a session.
+    session: i64,
+    fold: SessionFold,
+}
+
+/// The latest session's tempConferenceId and what the page shows of it.
+async fn snapshot(app: &AppState, view: &Booking) -> Option<(String, Page)> {
+    let (session, fold) = app.sessions.live_state(view).await.ok()?;
     let temp = session
+        .as_ref()
         .map(|s| s.temp_conference_id.as_str().to_owned())
         .unwrap_or_default();
-    Some((temp, state))
+    let session = session.map_or(0, |s| s.id);
+    Some((temp, Page { session, fold }))
 }
 
 fn meeting_info(view: &Booking, temp_conference_id: String) -> MeetingInfo {

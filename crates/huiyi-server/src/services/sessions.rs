@@ -6,7 +6,7 @@ use super::live::LiveHub;
 use super::meetings::Meetings;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
-use huiyi_domain::session::LiveState;
+use huiyi_domain::session::{SessionFold, Tally};
 use huiyi_domain::{
     Booking, ConferenceId, Customer, CustomerKey, EventId, Fact, Meeting, SessionState,
 };
@@ -105,15 +105,20 @@ impl Sessions {
         self.record(FactBatch { now_ms, facts }).await
     }
 
-    /// The meeting's latest session and what a live page shows of it.
-    pub async fn live_state(&self, view: &Booking) -> ApiResult<(Option<SessionState>, LiveState)> {
+    /// The meeting's latest session and its facts folded: what a live page shows of it, and
+    /// the fold that keeps the page current as more facts come.
+    pub async fn live_state(
+        &self,
+        view: &Booking,
+    ) -> ApiResult<(Option<SessionState>, SessionFold)> {
         let index = self.meetings.index([view]).await?;
         let Some(session) = index.latest(view).cloned() else {
-            return Ok((None, LiveState::default()));
+            return Ok((None, SessionFold::new(Tally::opened(self.clock.now_ms()))));
         };
         let facts = self.store.session_facts(session.id).await?;
-        let state = LiveState::from_facts(facts.iter().map(|f| &f.fact));
-        Ok((Some(session), state))
+        let fold =
+            SessionFold::from_facts(session.opened_ms, facts.iter().map(|f| (f.at_ms, &f.fact)));
+        Ok((Some(session), fold))
     }
 
     /// Records a batch of media events, all or nothing.

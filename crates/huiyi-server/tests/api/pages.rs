@@ -290,7 +290,7 @@ async fn static_files_are_served_with_a_long_cache_under_their_hash() {
     assert_eq!(js.status, 200);
     assert!(js.header("content-type").starts_with("text/javascript"));
     assert!(js.header("cache-control").contains("immutable"));
-    assert!(js.body.contains("LiveState::apply"));
+    assert!(js.body.contains("LiveState::patch"));
 
     let unversioned = page(&app, "/static/live.js", None).await;
     assert_eq!(unversioned.status, 200);

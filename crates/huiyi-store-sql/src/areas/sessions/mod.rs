@@ -9,7 +9,7 @@ use crate::capabilities::Writers;
 use crate::store::SqlStore;
 use crate::support::db_error;
 use async_trait::async_trait;
-use huiyi_domain::session::{Participant, Voice};
+use huiyi_domain::session::{EndReason, Participant, ParticipantRecord, Tally, Voice};
 use huiyi_domain::{
     Booking, ConferenceId, CustomerKey, EventId, Fact, Presence, SessionState, TempConferenceId,
 };
@@ -86,9 +86,9 @@ const IDLE_SESSIONS: &str = idle_sessions!();
 /// For [`Claim::SkipLocked`](crate::capabilities::Claim::SkipLocked): replicas split the work,
 /// and a session a batch is writing to is left for the next round.
 const IDLE_SESSIONS_SKIP_LOCKED: &str = concat!(idle_sessions!(), " FOR UPDATE SKIP LOCKED");
-const CLOSE_IDLE_SESSION: &str = "UPDATE sessions SET closed_ms = empty_since_ms, \
-     end_reason = 'grace', attendees = 0, empty_since_ms = NULL \
-     WHERE id = $1 AND closed_ms IS NULL";
+/// Saves a grace close unless another closer got there first.
+const CLOSE_IDLE_SESSION: &str = "UPDATE sessions SET closed_ms = $2, end_reason = $3, \
+     attendees = $4, empty_since_ms = $5 WHERE id = $1 AND closed_ms IS NULL";
 
 const PARTICIPANT: &str = "SELECT participant_id, joined_ms, left_ms, voice, voice_ms, \
      hand_up, hand_ms, info FROM session_participants WHERE session_id = $1 \
@@ -100,8 +100,7 @@ const UPSERT_PARTICIPANT: &str = "INSERT INTO session_participants (session_id, 
      left_ms = excluded.left_ms, present = excluded.present, voice = excluded.voice, \
      voice_ms = excluded.voice_ms, hand_up = excluded.hand_up, hand_ms = excluded.hand_ms, \
      info = excluded.info";
-/// When the last person left: a session that has emptied ended then, whichever leave arrived
-/// last.
+/// When the last person left, for a fold that asks ([`Need::LastLeave`](huiyi_domain::session::Need::LastLeave)).
 const LAST_LEAVE: &str = "SELECT MAX(left_ms) FROM session_participants WHERE session_id = $1";
 /// Everyone still present leaves when the session ends.
 const EVERYONE_LEAVES: &str = "UPDATE session_participants SET present = 0, left_ms = $2 \
@@ -151,8 +150,39 @@ impl SessionRow {
         })
     }
 
-    pub fn is_open(&self) -> bool {
-        self.closed_ms.is_none()
+    /// What the fold keeps of the row.
+    pub fn tally(&self) -> Result<Tally, StoreError> {
+        let end_reason = match self.end_reason.as_deref() {
+            None => None,
+            Some("host") => Some(EndReason::Host),
+            Some("grace") => Some(EndReason::Grace),
+            Some(other) => return Err(corrupt(format!("end_reason {other}"))),
+        };
+        Ok(Tally {
+            opened_ms: self.opened_ms,
+            closed_ms: self.closed_ms,
+            end_reason,
+            locked: self.locked != 0,
+            lock_ms: self.lock_ms,
+            attendees: self.attendees,
+            empty_since_ms: self.empty_since_ms,
+        })
+    }
+
+    /// Takes what the fold decided.
+    pub fn set_tally(&mut self, t: &Tally) {
+        self.closed_ms = t.closed_ms;
+        self.end_reason = t.end_reason.map(|r| {
+            match r {
+                EndReason::Host => "host",
+                EndReason::Grace => "grace",
+            }
+            .to_owned()
+        });
+        self.locked = i64::from(t.locked);
+        self.lock_ms = t.lock_ms;
+        self.attendees = t.attendees;
+        self.empty_since_ms = t.empty_since_ms;
     }
 }
 
@@ -173,24 +203,53 @@ pub struct ParticipantRow {
 }
 
 impl ParticipantRow {
-    /// A participant known so far only by id (a fact about them came before their `joined`).
-    pub fn unknown(id: &str) -> Self {
-        ParticipantRow {
-            participant_id: id.to_owned(),
-            joined_ms: None,
-            left_ms: None,
-            voice: voice_name(Voice::Network).to_owned(),
-            voice_ms: None,
-            hand_up: 0,
-            hand_ms: None,
-            info: serde_json::json!({ "id": id }).to_string(),
-        }
-    }
-
     pub fn presence(&self) -> Presence {
         Presence {
             joined_ms: self.joined_ms,
             left_ms: self.left_ms,
+        }
+    }
+
+    /// What the fold keeps of the row. Who they are is known once they have joined.
+    pub fn record(&self) -> Result<ParticipantRecord, StoreError> {
+        let info = match self.joined_ms {
+            None => None,
+            Some(_) => Some(
+                serde_json::from_str(&self.info)
+                    .map_err(|e| corrupt(format!("participant {}: {e}", self.participant_id)))?,
+            ),
+        };
+        let voice = match self.voice.as_str() {
+            "network" => Voice::Network,
+            "phone" => Voice::Phone,
+            other => return Err(corrupt(format!("voice {other}"))),
+        };
+        Ok(ParticipantRecord {
+            id: self.participant_id.clone(),
+            info,
+            presence: self.presence(),
+            voice,
+            voice_ms: self.voice_ms,
+            hand_up: self.hand_up != 0,
+            hand_ms: self.hand_ms,
+        })
+    }
+
+    /// The row of what the fold keeps.
+    pub fn of(r: &ParticipantRecord) -> Self {
+        ParticipantRow {
+            participant_id: r.id.clone(),
+            joined_ms: r.presence.joined_ms,
+            left_ms: r.presence.left_ms,
+            voice: voice_name(r.voice).to_owned(),
+            voice_ms: r.voice_ms,
+            hand_up: i64::from(r.hand_up),
+            hand_ms: r.hand_ms,
+            // Someone known only by id is stored as just that.
+            info: match &r.info {
+                Some(p) => participant_info(p),
+                None => serde_json::json!({ "id": r.id }).to_string(),
+            },
         }
     }
 }

@@ -5,12 +5,15 @@
 //! recording facts about one meeting take turns, and a fixed order keeps two batches about the
 //! same meetings from deadlocking. Two replicas opening a session at once collide on the unique
 //! index of open sessions; the loser retries and finds the winner's session.
+//!
+//! What a fact does is the domain's [`SessionFold`]: this file loads the rows it asks for and
+//! saves what it changed, and decides nothing itself.
 
 use super::*;
 use crate::areas::Conn;
 use crate::capabilities::{Claim, RowLock};
 use crate::support::{ATTEMPTS, TxError};
-use huiyi_domain::session::{EndReason, Placement, newer};
+use huiyi_domain::session::{Need, ParticipantRecord, Placement, SessionFold};
 use huiyi_store::{NewFact, RecordedFact};
 use std::collections::{BTreeMap, HashSet};
 
@@ -59,23 +62,31 @@ async fn save_session(conn: &mut Conn, s: &SessionRow) -> Result<(), TxError> {
     Ok(())
 }
 
-async fn participant(conn: &mut Conn, session: i64, id: &str) -> Result<ParticipantRow, TxError> {
+async fn participant(
+    conn: &mut Conn,
+    session: i64,
+    id: &str,
+) -> Result<ParticipantRecord, TxError> {
     let row: Option<ParticipantRow> = sqlx::query_as(PARTICIPANT)
         .bind(session)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.unwrap_or_else(|| ParticipantRow::unknown(id)))
+    Ok(match row {
+        Some(r) => r.record()?,
+        None => ParticipantRecord::new(id),
+    })
 }
 
 async fn save_participant(
     conn: &mut Conn,
-    session: &SessionRow,
-    p: &ParticipantRow,
+    session: i64,
+    r: &ParticipantRecord,
+    present: bool,
 ) -> Result<(), TxError> {
-    let present = session.is_open() && p.presence().present();
+    let p = ParticipantRow::of(r);
     sqlx::query(UPSERT_PARTICIPANT)
-        .bind(session.id)
+        .bind(session)
         .bind(p.participant_id.as_str())
         .bind(p.joined_ms)
         .bind(p.left_ms)
@@ -90,107 +101,73 @@ async fn save_participant(
     Ok(())
 }
 
-/// Applies one fact to its session's live state. Returns whether the session row
-/// changed.
-async fn apply_fact(conn: &mut Conn, s: &mut SessionRow, f: &NewFact) -> Result<bool, TxError> {
-    let at = f.at_ms;
-    let open = s.is_open();
-    let mut changed = false;
-    match &f.fact {
-        Fact::ParticipantJoined { participant: who } => {
-            let mut p = participant(conn, s.id, &who.id).await?;
-            let was = p.presence().present();
-            let mut presence = p.presence();
-            presence.join(at);
-            p.joined_ms = presence.joined_ms;
-            if newer(p.voice_ms, at) {
-                p.voice = voice_name(who.voice).to_owned();
-                p.voice_ms = Some(at);
+/// A meeting's session within a batch: its row, the fold over it, and whether the row must be
+/// saved.
+struct Held {
+    row: SessionRow,
+    fold: SessionFold,
+    dirty: bool,
+}
+
+impl Held {
+    /// A stored session: the fold asks for the participants' rows it needs.
+    fn resume(row: SessionRow) -> Result<Self, TxError> {
+        let fold = SessionFold::resume(row.tally()?);
+        Ok(Held {
+            row,
+            fold,
+            dirty: false,
+        })
+    }
+
+    /// A session this batch opened: nobody has a row in it yet.
+    fn opened(row: SessionRow) -> Result<Self, TxError> {
+        let fold = SessionFold::new(row.tally()?);
+        Ok(Held {
+            row,
+            fold,
+            dirty: false,
+        })
+    }
+}
+
+/// Folds one fact into its session, loading what the fold asks for and saving what it changed.
+async fn apply_fact(conn: &mut Conn, held: &mut Held, f: &NewFact) -> Result<(), TxError> {
+    let session = held.row.id;
+    let applied = loop {
+        match held.fold.apply(&f.fact, f.at_ms) {
+            Ok(applied) => break applied,
+            Err(Need::Participant(id)) => {
+                let r = participant(conn, session, &id).await?;
+                held.fold.know(r);
             }
-            p.info = participant_info(who);
-            if open && !was && presence.present() {
-                s.attendees += 1;
-                s.empty_since_ms = None;
-                changed = true;
-            }
-            save_participant(conn, s, &p).await?;
-        }
-        Fact::ParticipantLeft { participant_id } | Fact::ParticipantRemoved { participant_id } => {
-            let mut p = participant(conn, s.id, participant_id).await?;
-            let was = p.presence().present();
-            let mut presence = p.presence();
-            presence.leave(at);
-            p.left_ms = presence.left_ms;
-            save_participant(conn, s, &p).await?;
-            let emptied = open && was && !presence.present();
-            if emptied {
-                s.attendees = (s.attendees - 1).max(0);
-                changed = true;
-            }
-            // Empty now (or still, after a leave that came before its join): it has
-            // been empty since the last leave that happened, which need not be the one
-            // that arrived last.
-            if open && s.attendees == 0 && (emptied || s.empty_since_ms.is_none()) {
+            Err(Need::LastLeave) => {
                 let last: Option<i64> = sqlx::query_scalar(LAST_LEAVE)
-                    .bind(s.id)
+                    .bind(session)
                     .fetch_one(&mut *conn)
                     .await?;
-                s.empty_since_ms = Some(last.unwrap_or(at).max(at).max(s.opened_ms));
-                changed = true;
+                held.fold.know_last_leave(last);
             }
         }
-        // Someone waiting to be admitted keeps the session from closing as empty.
-        Fact::ParticipantWaiting { .. } if open => {
-            s.empty_since_ms = None;
-            changed = true;
-        }
-        Fact::VoiceSwitched {
-            participant_id,
-            voice,
-            ..
-        } => {
-            let mut p = participant(conn, s.id, participant_id).await?;
-            if newer(p.voice_ms, at) {
-                p.voice = voice_name(*voice).to_owned();
-                p.voice_ms = Some(at);
-                save_participant(conn, s, &p).await?;
-            }
-        }
-        Fact::HandRaised { participant_id } | Fact::HandLowered { participant_id } => {
-            let mut p = participant(conn, s.id, participant_id).await?;
-            if newer(p.hand_ms, at) {
-                p.hand_up = i64::from(matches!(f.fact, Fact::HandRaised { .. }));
-                p.hand_ms = Some(at);
-                save_participant(conn, s, &p).await?;
-            }
-        }
-        Fact::RoomLocked | Fact::RoomUnlocked if open && newer(s.lock_ms, at) => {
-            s.locked = i64::from(matches!(f.fact, Fact::RoomLocked));
-            s.lock_ms = Some(at);
-            changed = true;
-        }
-        Fact::SessionEnded { reason } if open => {
-            let end = at.max(s.opened_ms);
-            s.closed_ms = Some(end);
-            s.end_reason = Some(
-                match reason {
-                    EndReason::Host => "host",
-                    EndReason::Grace => "grace",
-                }
-                .to_owned(),
-            );
-            s.attendees = 0;
-            s.empty_since_ms = None;
-            sqlx::query(EVERYONE_LEAVES)
-                .bind(s.id)
-                .bind(end)
-                .execute(&mut *conn)
-                .await?;
-            changed = true;
-        }
-        _ => {}
+    };
+    if let Some(end) = applied.everyone_left_at {
+        sqlx::query(EVERYONE_LEAVES)
+            .bind(session)
+            .bind(end)
+            .execute(&mut *conn)
+            .await?;
     }
-    Ok(changed)
+    if applied.participant
+        && let Some(id) = f.fact.participant_id()
+        && let Some(r) = held.fold.record(id)
+    {
+        save_participant(conn, session, r, held.fold.is_present(id)).await?;
+    }
+    if applied.session {
+        held.row.set_tally(held.fold.tally());
+        held.dirty = true;
+    }
+    Ok(())
 }
 
 /// Which of these producer event ids are stored already.
@@ -261,13 +238,12 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
     let mut inserts: Vec<FactInsert> = Vec::new();
     for ((event_id, occurrence), mut facts) in meetings {
         facts.sort_by_key(|f| f.at_ms);
-        let mut current = latest_session(conn, event_id, occurrence).await?;
-        let mut dirty = false;
-        let someone_waits = facts
-            .iter()
-            .any(|f| matches!(f.fact, Fact::ParticipantWaiting { .. }));
+        let mut current = match latest_session(conn, event_id, occurrence).await? {
+            Some(row) => Some(Held::resume(row)?),
+            None => None,
+        };
         for f in facts {
-            let state = current.as_ref().map(SessionRow::state).transpose()?;
+            let state = current.as_ref().map(|h| h.row.state()).transpose()?;
             match f.fact.placement(state.as_ref(), f.at_ms) {
                 Placement::Open | Placement::Latest => {}
                 Placement::New => {
@@ -279,11 +255,10 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
                             f.event_uid
                         ))));
                     }
-                    if let Some(old) = current.take().filter(|_| dirty) {
-                        save_session(conn, &old).await?;
+                    if let Some(old) = current.take().filter(|h| h.dirty) {
+                        save_session(conn, &old.row).await?;
                     }
-                    current = Some(open_session(conn, f).await?);
-                    dirty = false;
+                    current = Some(Held::opened(open_session(conn, f).await?)?);
                 }
                 Placement::Nowhere => {
                     return Err(TxError::Store(StoreError::NoSession(format!(
@@ -294,12 +269,13 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
                     ))));
                 }
             }
-            let Some(s) = current.as_mut() else {
+            let Some(held) = current.as_mut() else {
                 return Err(TxError::Store(StoreError::Database(
                     "a placed fact has no session".into(),
                 )));
             };
-            dirty |= apply_fact(conn, s, f).await?;
+            apply_fact(conn, held, f).await?;
+            let s = &held.row;
             inserts.push(FactInsert::new(
                 s.id,
                 Some(f.event_uid.clone()),
@@ -315,17 +291,15 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
             });
             outcome.accepted += 1;
         }
-        if let Some(mut s) = current {
-            // Opened by facts that brought no one in (a wait, a lock): empty from the
-            // start, so the grace period applies to it too.
-            if s.is_open() && s.attendees == 0 && s.empty_since_ms.is_none() && !someone_waits {
-                s.empty_since_ms = Some(s.opened_ms);
-                dirty = true;
+        if let Some(mut held) = current {
+            if held.fold.settle() {
+                held.row.set_tally(held.fold.tally());
+                held.dirty = true;
             }
-            if dirty {
-                save_session(conn, &s).await?;
+            if held.dirty {
+                save_session(conn, &held.row).await?;
             }
-            outcome.sessions.push(s.state()?);
+            outcome.sessions.push(held.row.state()?);
         }
     }
     insert_facts(conn, &inserts, batch.now_ms).await?;
@@ -417,20 +391,23 @@ pub async fn close_idle(
     let mut closed = Vec::with_capacity(due.len());
     let mut inserts = Vec::with_capacity(due.len());
     for mut s in due {
+        let mut fold = SessionFold::resume(s.tally()?);
+        let Some((fact, end)) = fold.close_idle(now_ms) else {
+            continue;
+        };
+        s.set_tally(fold.tally());
         let done = sqlx::query(CLOSE_IDLE_SESSION)
             .bind(s.id)
+            .bind(s.closed_ms)
+            .bind(s.end_reason.clone())
+            .bind(s.attendees)
+            .bind(s.empty_since_ms)
             .execute(&mut *tx)
             .await
             .map_err(db_error)?;
         if done.rows_affected() == 0 {
             continue;
         }
-        let end = s.empty_since_ms.unwrap_or(now_ms);
-        s.closed_ms = Some(end);
-        s.attendees = 0;
-        let fact = Fact::SessionEnded {
-            reason: EndReason::Grace,
-        };
         inserts.push(FactInsert::new(s.id, None, end, &fact));
         closed.push(s.state()?);
     }

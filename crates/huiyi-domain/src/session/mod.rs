@@ -7,6 +7,17 @@
 //! order, so the live state kept per participant is last-writer-wins by the time each fact
 //! *happened*: a `left` that arrives before its `joined` is kept and pairs up when the `joined`
 //! comes.
+//!
+//! Every rule about what a fact does to a session lives in [`fold`]; what a live page shows of
+//! it is read from the same fold ([`live`]).
+
+pub mod fold;
+pub mod live;
+#[cfg(test)]
+mod tests_fold;
+
+pub use fold::{Applied, Need, ParticipantRecord, SessionFold, Tally};
+pub use live::{LiveChange, LiveParticipant, LiveRollCall, LiveState};
 
 use crate::{Booking, TempConferenceId};
 use serde::{Deserialize, Serialize};
@@ -274,158 +285,6 @@ pub struct SessionState {
 impl SessionState {
     pub fn is_open(&self) -> bool {
         self.closed_ms.is_none()
-    }
-}
-
-/// What a live page shows of a session: who is in, who waits, hands, the lock and the latest
-/// roll-call. Folded from the session's facts in the order they happened; the browser page
-/// folds the same facts as they stream in (`live.js` mirrors [`LiveState::apply`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveState {
-    pub locked: bool,
-    pub ended: bool,
-    /// Present people, in the order they (last) joined.
-    pub participants: Vec<LiveParticipant>,
-    /// Attendees waiting to be admitted.
-    pub waiting: Vec<LiveParticipant>,
-    pub roll_call: Option<LiveRollCall>,
-    /// Ids of the people the host removed: they may not come back into this session.
-    #[serde(default)]
-    pub removed: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveParticipant {
-    pub id: String,
-    pub name: String,
-    pub role: Role,
-    pub client: ClientType,
-    pub voice: Voice,
-    pub hand: bool,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub tag: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LiveRollCall {
-    pub id: String,
-    pub video: bool,
-    /// Who answered, in the order they did.
-    pub answered: Vec<String>,
-}
-
-impl LiveParticipant {
-    fn from(p: &Participant) -> Self {
-        LiveParticipant {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            role: p.role,
-            client: p.client,
-            voice: p.voice,
-            hand: false,
-            tag: p.tag.clone(),
-        }
-    }
-}
-
-impl LiveState {
-    /// Folds facts (in the order they happened) into the state.
-    pub fn from_facts<'f>(facts: impl IntoIterator<Item = &'f Fact>) -> Self {
-        let mut s = LiveState::default();
-        for f in facts {
-            s.apply(f);
-        }
-        s
-    }
-
-    pub fn apply(&mut self, fact: &Fact) {
-        let drop_from = |list: &mut Vec<LiveParticipant>, id: &str| list.retain(|p| p.id != id);
-        match fact {
-            Fact::ParticipantJoined { participant } => {
-                drop_from(&mut self.waiting, &participant.id);
-                drop_from(&mut self.participants, &participant.id);
-                self.participants.push(LiveParticipant::from(participant));
-            }
-            Fact::ParticipantWaiting { participant } => {
-                drop_from(&mut self.waiting, &participant.id);
-                self.waiting.push(LiveParticipant::from(participant));
-            }
-            Fact::ParticipantLeft { participant_id } => {
-                drop_from(&mut self.participants, participant_id);
-                drop_from(&mut self.waiting, participant_id);
-            }
-            Fact::ParticipantRemoved { participant_id } => {
-                drop_from(&mut self.participants, participant_id);
-                drop_from(&mut self.waiting, participant_id);
-                if !self.removed.contains(participant_id) {
-                    self.removed.push(participant_id.clone());
-                }
-            }
-            Fact::ParticipantAdmitted { participant_id } => {
-                drop_from(&mut self.waiting, participant_id);
-            }
-            Fact::VoiceSwitched {
-                participant_id,
-                voice,
-                ..
-            } => {
-                if let Some(p) = self
-                    .participants
-                    .iter_mut()
-                    .find(|p| &p.id == participant_id)
-                {
-                    p.voice = *voice;
-                }
-            }
-            Fact::HandRaised { participant_id } | Fact::HandLowered { participant_id } => {
-                let up = matches!(fact, Fact::HandRaised { .. });
-                if let Some(p) = self
-                    .participants
-                    .iter_mut()
-                    .find(|p| &p.id == participant_id)
-                {
-                    p.hand = up;
-                }
-            }
-            Fact::RollCallStarted {
-                roll_call_id,
-                video,
-            } => {
-                self.roll_call = Some(LiveRollCall {
-                    id: roll_call_id.clone(),
-                    video: *video,
-                    answered: Vec::new(),
-                });
-            }
-            Fact::RollCallAnswered {
-                roll_call_id,
-                participant_id,
-                ..
-            } => {
-                if let Some(rc) = self.roll_call.as_mut().filter(|rc| &rc.id == roll_call_id)
-                    && !rc.answered.contains(participant_id)
-                {
-                    rc.answered.push(participant_id.clone());
-                }
-            }
-            Fact::RoomLocked => self.locked = true,
-            Fact::RoomUnlocked => self.locked = false,
-            Fact::SessionEnded { .. } => {
-                self.ended = true;
-                self.participants.clear();
-                self.waiting.clear();
-            }
-            Fact::ViewerJoined { .. }
-            | Fact::ViewerLeft { .. }
-            | Fact::RecordingProduced { .. } => {}
-        }
-    }
-
-    pub fn is_present(&self, id: &str) -> bool {
-        self.participants.iter().any(|p| p.id == id)
     }
 }
 
