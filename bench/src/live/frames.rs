@@ -41,12 +41,14 @@ pub fn hear(text: &str) -> Heard {
         ServerMessage::Joined { waiting, .. } => Heard::Joined { waiting },
         ServerMessage::Fact {
             fact: Fact::ParticipantJoined { participant },
+            ..
         } => Heard::Fact {
             change: Change::Joined,
             id: participant.id,
         },
         ServerMessage::Fact {
             fact: Fact::ParticipantLeft { participant_id },
+            ..
         } => Heard::Fact {
             change: Change::Left,
             id: participant_id,
