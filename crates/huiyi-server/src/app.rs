@@ -58,6 +58,10 @@ impl AppState {
     pub fn with_clock(store: Arc<dyn Store>, config: Config, hub: LiveHub, clock: Clock) -> Self {
         let config = Arc::new(config);
         let meetings = Meetings::new(store.clone());
+        hub.on_change({
+            let meetings = meetings.clone();
+            move |event_id| meetings.forget(event_id)
+        });
         let bookings = Bookings::new(store.clone(), meetings.clone(), clock.clone());
         let sessions = Sessions::new(
             store.clone(),

@@ -39,7 +39,7 @@ impl IdleSessions {
 
     /// Closes every session due at `now_ms` and tells the pages still connected (someone
     /// waiting to be admitted). Returns how many it closed.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn run_once(&self, now_ms: i64) -> Result<usize, StoreError> {
         let closed = self
             .app

@@ -67,7 +67,7 @@ impl Bookings {
     }
 
     /// Returns the booking as stored, with its host.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn book(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
         let host = self.user(c, &req.host).await?;
         let now = self.clock.now();
@@ -120,7 +120,7 @@ impl Bookings {
     /// (`singleStartTime` / `ori_start`) moves, retitles or resizes that occurrence alone; an
     /// edit without one changes the whole series from now on, and occurrences that have already
     /// begun keep the times and title they were held with.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn edit(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
         let target = target_of(&req.conference_id, req.event_id)?;
         let actor = if req.host.is_empty() {
@@ -142,6 +142,7 @@ impl Bookings {
             }
             match self.store.update_booking(&b, now).await {
                 Ok(saved) => {
+                    self.meetings.forget(saved.event_id);
                     let host = self.host_of(c, &saved).await?;
                     return Ok((saved, host));
                 }
@@ -155,7 +156,7 @@ impl Bookings {
 
     /// Cancels the booking (a series: every occurrence still to come), or with `occurrence`
     /// only the occurrence of a series that the rule started at that time.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn cancel(
         &self,
         c: &Customer,
@@ -184,6 +185,7 @@ impl Bookings {
             };
             match write {
                 Ok(saved) => {
+                    self.meetings.forget(saved.event_id);
                     tracing::info!(event_id = saved.event_id, "cancelled");
                     return Ok(saved);
                 }

@@ -121,7 +121,7 @@ impl Joining {
     /// Opens the link `/k/<code>`, taking one use of its `token` if it has one (a secure or
     /// login-free token of this link; a login-free one only with its user's `wuid`). A link
     /// without a token opens as it is.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_link(
         &self,
         code: &str,
@@ -134,7 +134,7 @@ impl Joining {
 
     /// As [`open_link`](Self::open_link), but takes no use: for the live socket of a page whose
     /// load already took one.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn peek_link(
         &self,
         code: &str,
@@ -148,7 +148,7 @@ impl Joining {
     /// A pass for the live socket of a join page whose load opened `opened` with a token (a
     /// secure or login-free link, whose use the load spent): the socket shows the pass, so
     /// the spent token is never accepted again. `None` for a link without a token.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn page_pass(
         &self,
         opened: &OpenedLink,
@@ -285,7 +285,7 @@ impl Joining {
 
     /// 7: the host or attendee link (by `pcode`) with `?name=`, or, for `securityInfo`, with
     /// `?token=` of a secure token bound to its user.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn join_link(&self, c: &Customer, req: &JoinRequest, now: i64) -> ApiResult<String> {
         let found = self.by_passcode(c, &req.meeting, now).await?;
         let link = self.link(&found.booking, found.role);
@@ -310,7 +310,7 @@ impl Joining {
     }
 
     /// 8: what the launch string of the meeting `pcode` opens carries.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn launch_fields(
         &self,
         c: &Customer,
@@ -345,7 +345,7 @@ impl Joining {
 
     /// 21: the host or attendee link (by `pcode`) and a login-free token for `userId`, good
     /// for one open within 24 hours. Returns (link, token).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn no_secret_link(
         &self,
         c: &Customer,
@@ -370,7 +370,7 @@ impl Joining {
     }
 
     /// 22: a login token for `userId`, good for one login within 24 hours.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn client_login(
         &self,
         c: &Customer,

@@ -45,10 +45,14 @@ pub struct LiveHub {
     inner: Arc<Inner>,
 }
 
+/// Told the event id of every meeting a fact arrives for, from this replica or another.
+type OnChange = Arc<dyn Fn(i64) + Send + Sync>;
+
 struct Inner {
     replica: String,
     meetings: Mutex<HashMap<MeetingKey, broadcast::Sender<Arc<LiveFact>>>>,
     fanout: Option<PgFanout>,
+    on_change: std::sync::OnceLock<OnChange>,
 }
 
 impl LiveHub {
@@ -63,6 +67,7 @@ impl LiveHub {
                 replica: uuid::Uuid::new_v4().simple().to_string(),
                 meetings: Mutex::default(),
                 fanout,
+                on_change: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -83,6 +88,12 @@ impl LiveHub {
             }
         });
         Ok(hub)
+    }
+
+    /// Calls `f` with the event id of each meeting a fact is delivered for (set once: the hot
+    /// meeting state drops its entry).
+    pub fn on_change(&self, f: impl Fn(i64) + Send + Sync + 'static) {
+        let _ = self.inner.on_change.set(Arc::new(f));
     }
 
     /// Facts about this meeting from now on.
@@ -122,6 +133,9 @@ impl LiveHub {
     }
 
     fn deliver(&self, key: MeetingKey, facts: Vec<LiveFact>) {
+        if let Some(changed) = self.inner.on_change.get() {
+            changed(key.0);
+        }
         let tx = self.lock().get(&key).cloned();
         if let Some(tx) = tx {
             for f in facts {

@@ -26,7 +26,7 @@ pub struct AdminListing {
 
 impl Bookings {
     /// This customer's meeting now, with its host.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn read(
         &self,
         c: &Customer,
@@ -40,7 +40,7 @@ impl Bookings {
 
     /// 17: a meeting by conference id or host passcode; an acting user, when named, must be
     /// one of this customer's.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn infos(
         &self,
         c: &Customer,
@@ -58,7 +58,7 @@ impl Bookings {
 
     /// The meeting a passcode opens: a dynamic pair opens its booking; a host's fixed pair
     /// opens that host's current or next fixed-passcode meeting.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_by_pcode(
         &self,
         c: &Customer,
@@ -92,7 +92,7 @@ impl Bookings {
     }
 
     /// 4 and 18: a host's meetings in the window.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn host_list(
         &self,
         c: &Customer,
@@ -127,7 +127,7 @@ impl Bookings {
     /// admin credential and an `adminUserId` that is an admin of the same customer; that is
     /// judged before the window, and a page holds whole bookings (every occurrence of a series
     /// in the window), so any window may be asked for, page by page.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn customer_list(
         &self,
         t: &Credential,

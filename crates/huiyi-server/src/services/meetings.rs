@@ -1,6 +1,7 @@
 //! "This meeting now": the one place every route, page, socket and worker asks which booking,
 //! which occurrence and which session a request is about.
 
+use super::hot::{Hit, HotMeeting, HotState};
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::{Booking, ConferenceId, Customer, CustomerKey, EventId, SessionIndex};
 use huiyi_store::Store;
@@ -21,15 +22,25 @@ pub struct MeetingNow {
 #[derive(Clone)]
 pub struct Meetings {
     store: Arc<dyn Store>,
+    hot: HotState,
 }
 
 impl Meetings {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            hot: HotState::default(),
+        }
+    }
+
+    /// The meeting changed (a fact was recorded, it was edited or cancelled): answers read it
+    /// afresh. See `hot.rs` for the bound on other replicas.
+    pub fn forget(&self, event_id: EventId) {
+        self.hot.forget(event_id);
     }
 
     /// The latest session of every meeting of these bookings.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn index<'b>(
         &self,
         bookings: impl IntoIterator<Item = &'b Booking>,
@@ -70,7 +81,7 @@ impl Meetings {
 
     /// This customer's booking as stored: `50709` when there is none, or it is another
     /// customer's (which looks exactly the same).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn booking(&self, customer: CustomerKey, target: &Target) -> ApiResult<Booking> {
         let found = match target {
             Target::Conference(id) => match ConferenceId::parse(id) {
@@ -84,7 +95,7 @@ impl Meetings {
 
     /// This customer's meeting named by `target`, now. By conference id (what room panels poll
     /// getConfStatus with) the booking and its sessions come in one round trip.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find(
         &self,
         customer: &Customer,
@@ -96,15 +107,26 @@ impl Meetings {
             return self.of(raw, customer.advance_hours, now).await;
         };
         let missing = || ApiError::conference_not_found(target);
-        let cid = ConferenceId::parse(id).map_err(|_| missing())?;
-        let (raw, sessions) = self
-            .store
-            .booking_with_sessions(customer.key, &cid)
-            .await?
-            .ok_or_else(missing)?;
-        let sessions = SessionIndex::new(sessions);
-        let cancelled = raw.is_cancelled();
-        let view = raw.now_view(&sessions, customer.advance_hours, now);
+        let hot = match self.hot.get(customer.key, id) {
+            Hit::Meeting(m) => m,
+            Hit::OtherCustomer => return Err(missing()),
+            Hit::Miss => {
+                let cid = ConferenceId::parse(id).map_err(|_| missing())?;
+                let epoch = self.hot.epoch();
+                let (booking, sessions) = self
+                    .store
+                    .booking_with_sessions(customer.key, &cid)
+                    .await?
+                    .ok_or_else(missing)?;
+                self.hot.keep(epoch, HotMeeting { booking, sessions })
+            }
+        };
+        let sessions = SessionIndex::new(hot.sessions.iter().cloned());
+        let cancelled = hot.booking.is_cancelled();
+        let view = hot
+            .booking
+            .clone()
+            .now_view(&sessions, customer.advance_hours, now);
         Ok(MeetingNow {
             view,
             sessions,
@@ -114,7 +136,7 @@ impl Meetings {
 
     /// Any customer's meeting by its number, with its customer: pages and the media side serve
     /// the whole deployment. `None` when there is no such meeting.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn anywhere(
         &self,
         conference_id: &ConferenceId,

@@ -1,6 +1,7 @@
 //! Use-cases, one method per thing a client can ask for. Routes call exactly one of these.
 
 mod bookings;
+mod hot;
 mod joining;
 mod live;
 pub mod live_socket;
@@ -11,6 +12,7 @@ mod sessions;
 mod tenants;
 
 pub use bookings::Bookings;
+pub use hot::HOT_TTL;
 pub use huiyi_wire::requests::Target;
 pub use joining::{Joining, LinkError, OpenedLink};
 pub use live::{LiveFact, LiveHub, MeetingKey};

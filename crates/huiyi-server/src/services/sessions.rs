@@ -72,7 +72,7 @@ impl Sessions {
     }
 
     /// Stores facts and, once durable, tells live pages.
-    #[tracing::instrument(skip_all, fields(facts = batch.facts.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(facts = batch.facts.len()))]
     async fn record(&self, batch: FactBatch) -> ApiResult<huiyi_store::FactOutcome> {
         let outcome = self.store.record_facts(batch).await?;
         self.hub.publish(&outcome.recorded).await;
@@ -122,7 +122,7 @@ impl Sessions {
     }
 
     /// Records a batch of media events, all or nothing.
-    #[tracing::instrument(skip_all, fields(events = events.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(events = events.len()))]
     pub async fn ingest(&self, events: Vec<MediaEvent>, now_ms: i64) -> ApiResult<MediaAnswer> {
         let now = now_ms.div_euclid(1000);
         // A batch names few meetings many times: each is resolved (booking, customer,

@@ -36,7 +36,7 @@ impl Default for Credentials {
 }
 
 impl Credentials {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resolve(&self, store: &Arc<dyn Store>, hash: &KeyHash) -> ApiResult<Credential> {
         let key = hash.as_str().to_owned();
         if let Some(found) = self.cache.get(&key) {

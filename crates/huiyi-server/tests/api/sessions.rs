@@ -592,3 +592,75 @@ async fn a_leave_after_the_end_does_not_reopen_the_meeting() {
     assert_eq!(app.status(&cid).await, (4, 0, 1));
     assert_eq!(sessions(&app, &cid).await.len(), 1);
 }
+
+/// getConfStatus answers from the hot meeting state: exact at once on the replica that made a
+/// change, and on another replica within the documented bound (`HOT_TTL` plus one read, under
+/// 1 s). On PostgreSQL the fan-out usually brings facts sooner; on SQLite (a second server on
+/// the same file) only the bound holds.
+#[tokio::test]
+async fn status_follows_changes_at_once_here_and_within_the_bound_elsewhere() {
+    assert!(huiyi_server::services::HOT_TTL < Duration::from_secs(1));
+    let a = spawn_app_replicated().await;
+    let b = a.replica().await;
+    let cid = a.book_id(KEY_A, HOST_A, 1).await;
+    // Both replicas hold the meeting, nobody in it.
+    assert_eq!(a.status(&cid).await, (1, 0, 1));
+    assert_eq!(b.status(&cid).await, (1, 0, 1));
+
+    let until_on_b = |want: (i64, i64, i64)| {
+        let b = &b;
+        let cid = cid.clone();
+        async move {
+            let since = std::time::Instant::now();
+            loop {
+                let seen = b.status(&cid).await;
+                if seen == want {
+                    return since.elapsed();
+                }
+                assert!(
+                    since.elapsed() < Duration::from_secs(1),
+                    "the other replica still says {seen:?}, not {want:?}, after 1 s"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    a.events(vec![participant_event(
+        "hot-1",
+        "participant.joined",
+        &cid,
+        "host",
+        now_ms(),
+    )])
+    .await;
+    assert_eq!(
+        a.status(&cid).await,
+        (2, 1, 1),
+        "exact at once where it was recorded"
+    );
+    until_on_b((2, 1, 1)).await;
+
+    let cancelled = a
+        .post(
+            "/confopenapi/room/cancelReservConference",
+            KEY_A,
+            &json!({"userId": HOST_A, "conferenceId": cid}),
+        )
+        .await;
+    assert_eq!(cancelled["status"], 0, "{cancelled}");
+    assert_eq!(
+        a.status(&cid).await.0,
+        0,
+        "a cancel is seen at once where it was made"
+    );
+    until_on_b((0, 1, 0)).await;
+    // Another customer's key finds nothing, cached or not.
+    let theirs = b
+        .post(
+            "/conference/conference/getConfStatus",
+            KEY_B,
+            &json!({ "conferenceId": cid }),
+        )
+        .await;
+    assert_eq!(theirs["status"], 50709, "{theirs}");
+}

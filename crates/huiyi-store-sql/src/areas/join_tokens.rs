@@ -100,7 +100,7 @@ impl TryFrom<LinkTargetRow> for (Booking, LinkRole) {
 
 #[async_trait]
 impl JoinTokenStore for SqlStore {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn link_target(&self, code: &str) -> StoreResult<Option<(Booking, LinkRole)>> {
         let row: Option<LinkTargetRow> = sqlx::query_as(LINK_TARGET)
             .bind(code)
@@ -110,7 +110,7 @@ impl JoinTokenStore for SqlStore {
         row.map(<(Booking, LinkRole)>::try_from).transpose()
     }
 
-    #[tracing::instrument(skip_all, fields(kind = t.kind.as_str(), customer = t.customer))]
+    #[tracing::instrument(level = "debug", skip_all, fields(kind = t.kind.as_str(), customer = t.customer))]
     async fn create_join_token(&self, t: &NewJoinToken) -> StoreResult<()> {
         if t.uses < 1 {
             return Err(StoreError::Invalid(format!(
@@ -143,7 +143,7 @@ impl JoinTokenStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip(self, token_hash))]
+    #[tracing::instrument(level = "debug", skip(self, token_hash))]
     async fn consume_join_token(
         &self,
         token_hash: &str,
@@ -160,7 +160,7 @@ impl JoinTokenStore for SqlStore {
         row.map(JoinToken::try_from).transpose()
     }
 
-    #[tracing::instrument(skip(self, token_hash))]
+    #[tracing::instrument(level = "debug", skip(self, token_hash))]
     async fn peek_join_token(
         &self,
         token_hash: &str,
@@ -177,7 +177,7 @@ impl JoinTokenStore for SqlStore {
         row.map(JoinToken::try_from).transpose()
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn join_token(&self, token_hash: &str) -> StoreResult<Option<JoinToken>> {
         let row: Option<JoinTokenRow> = sqlx::query_as(TOKEN)
             .bind(token_hash)

@@ -230,7 +230,7 @@ async fn import_into(conn: &mut Conn, data: &ImportData, now: i64) -> StoreResul
 
 #[async_trait]
 impl TenantStore for SqlStore {
-    #[tracing::instrument(skip_all, fields(
+    #[tracing::instrument(level = "debug", skip_all, fields(
         customers = data.customers.len(),
         users = data.users.len(),
         credentials = data.credentials.len(),
@@ -244,7 +244,7 @@ impl TenantStore for SqlStore {
         Ok(summary)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn customer_count(&self) -> StoreResult<i64> {
         sqlx::query_scalar(CUSTOMER_COUNT)
             .fetch_one(&self.reader)
@@ -252,7 +252,7 @@ impl TenantStore for SqlStore {
             .map_err(db_error)
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn customer_by_code(&self, code: &str) -> StoreResult<Option<Customer>> {
         let row: Option<CustomerRow> = sqlx::query_as(CUSTOMER_BY_CODE)
             .bind(code)
@@ -262,7 +262,7 @@ impl TenantStore for SqlStore {
         Ok(row.map(Customer::from))
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn customer_by_key(&self, key: CustomerKey) -> StoreResult<Option<Customer>> {
         let row: Option<CustomerRow> = sqlx::query_as(CUSTOMER_BY_KEY)
             .bind(key)
@@ -272,7 +272,7 @@ impl TenantStore for SqlStore {
         Ok(row.map(Customer::from))
     }
 
-    #[tracing::instrument(skip(self, key_hash))]
+    #[tracing::instrument(level = "debug", skip(self, key_hash))]
     async fn add_credential(
         &self,
         customer_code: &str,
@@ -297,7 +297,7 @@ impl TenantStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn credential(&self, key_hash: &str) -> StoreResult<Option<Credential>> {
         let row: Option<CredentialRow> = sqlx::query_as(CREDENTIAL)
             .bind(key_hash)
@@ -310,7 +310,7 @@ impl TenantStore for SqlStore {
             .map(Credential::from))
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn user(&self, customer: CustomerKey, user_id: UserId) -> StoreResult<Option<User>> {
         let row: Option<UserRow> = sqlx::query_as(USER)
             .bind(user_id.get())
@@ -321,7 +321,7 @@ impl TenantStore for SqlStore {
         row.map(User::try_from).transpose()
     }
 
-    #[tracing::instrument(skip(self, email))]
+    #[tracing::instrument(level = "debug", skip(self, email))]
     async fn user_by_email(&self, customer: CustomerKey, email: &str) -> StoreResult<Option<User>> {
         let email = email.trim();
         if email.is_empty() {

@@ -114,7 +114,7 @@ async fn why_unchanged(store: &SqlStore, b: &Booking) -> StoreError {
 
 #[async_trait]
 impl BookingStore for SqlStore {
-    #[tracing::instrument(skip_all, fields(customer = new.customer, host = new.host.get()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(customer = new.customer, host = new.host.get()))]
     async fn create_booking(&self, new: &NewBooking) -> StoreResult<Booking> {
         check_length(new.length_minutes)?;
         match CAPABILITIES.writers {
@@ -131,7 +131,7 @@ impl BookingStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(count = new.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(count = new.len()))]
     async fn create_bookings(&self, new: &[NewBooking]) -> StoreResult<u64> {
         for n in new {
             check_length(n.length_minutes)?;
@@ -144,7 +144,7 @@ impl BookingStore for SqlStore {
         Ok(stored)
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn booking(
         &self,
         customer: CustomerKey,
@@ -159,7 +159,7 @@ impl BookingStore for SqlStore {
         row.map(Booking::try_from).transpose()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn booking_by_event(
         &self,
         customer: CustomerKey,
@@ -174,7 +174,7 @@ impl BookingStore for SqlStore {
         row.map(Booking::try_from).transpose()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn booking_anywhere(&self, conference_id: &ConferenceId) -> StoreResult<Option<Booking>> {
         let row: Option<BookingRow> = sqlx::query_as(BOOKING_ANYWHERE)
             .bind(conference_id.as_str())
@@ -184,7 +184,7 @@ impl BookingStore for SqlStore {
         row.map(Booking::try_from).transpose()
     }
 
-    #[tracing::instrument(skip(self, pcode))]
+    #[tracing::instrument(level = "debug", skip(self, pcode))]
     async fn passcode_owner(
         &self,
         customer: CustomerKey,
@@ -199,7 +199,7 @@ impl BookingStore for SqlStore {
         row.map(PasscodeOwner::try_from).transpose()
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn passcode_anywhere(
         &self,
         pcode: &str,
@@ -221,7 +221,7 @@ impl BookingStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(customer = b.customer, event_id = b.event_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(customer = b.customer, event_id = b.event_id))]
     async fn update_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
         check_length(b.length_minutes)?;
         if b.occurrence_of.is_some() {
@@ -257,7 +257,7 @@ impl BookingStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(customer = b.customer, event_id = b.event_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(customer = b.customer, event_id = b.event_id))]
     async fn cancel_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
         let row: Option<BookingRow> = sqlx::query_as(CANCEL_BOOKING)
             .bind(now)
@@ -273,7 +273,7 @@ impl BookingStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn host_bookings(
         &self,
         customer: CustomerKey,
@@ -292,7 +292,7 @@ impl BookingStore for SqlStore {
         rows::bookings(rows)
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn customer_bookings(
         &self,
         customer: CustomerKey,

@@ -355,7 +355,7 @@ struct BookingSessionRow {
 
 #[async_trait]
 impl SessionStore for SqlStore {
-    #[tracing::instrument(skip_all, fields(facts = batch.facts.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(facts = batch.facts.len()))]
     async fn record_facts(&self, batch: FactBatch) -> StoreResult<FactOutcome> {
         match CAPABILITIES.writers {
             Writers::Single => {
@@ -371,7 +371,7 @@ impl SessionStore for SqlStore {
         }
     }
 
-    #[tracing::instrument(skip_all, fields(bookings = event_ids.len()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(bookings = event_ids.len()))]
     async fn latest_sessions(&self, event_ids: &[EventId]) -> StoreResult<Vec<SessionState>> {
         let mut out = Vec::new();
         for chunk in event_ids.chunks(LATEST_SESSIONS_PER_STATEMENT) {
@@ -391,7 +391,7 @@ impl SessionStore for SqlStore {
         Ok(out)
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn booking_with_sessions(
         &self,
         customer: CustomerKey,
@@ -418,7 +418,7 @@ impl SessionStore for SqlStore {
         Ok(Some((booking, sessions)))
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn session_facts(&self, session_id: i64) -> StoreResult<Vec<StoredFact>> {
         let rows: Vec<FactRow> = sqlx::query_as(FACTS)
             .bind(session_id)
@@ -428,7 +428,7 @@ impl SessionStore for SqlStore {
         rows.into_iter().map(StoredFact::try_from).collect()
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(level = "debug", skip(self))]
     async fn close_idle_sessions(
         &self,
         empty_before_ms: i64,
