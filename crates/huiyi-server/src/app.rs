@@ -18,8 +18,19 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 use tracing::Instrument;
 
+/// Everything a request may need. Cloned for every request (axum hands each handler its own),
+/// so it is one `Arc`: a clone is one reference count, not one per service and cache.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+pub struct AppParts {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub clock: Clock,
@@ -70,7 +81,7 @@ impl AppState {
             hub,
             clock.clone(),
         );
-        Self {
+        Self(Arc::new(AppParts {
             joining: Joining::new(
                 store.clone(),
                 bookings.clone(),
@@ -84,7 +95,7 @@ impl AppState {
             clock,
             store,
             config,
-        }
+        }))
     }
 }
 

@@ -30,7 +30,6 @@ pub struct HotMeeting {
     pub sessions: Vec<SessionState>,
 }
 
-#[derive(Clone)]
 pub struct HotState {
     /// conferenceId → (customer, eventId): never changes once a booking exists.
     ids: Cache<String, (CustomerKey, EventId)>,

@@ -22,14 +22,14 @@ pub struct MeetingNow {
 #[derive(Clone)]
 pub struct Meetings {
     store: Arc<dyn Store>,
-    hot: HotState,
+    hot: Arc<HotState>,
 }
 
 impl Meetings {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
-            hot: HotState::default(),
+            hot: Arc::default(),
         }
     }
 
