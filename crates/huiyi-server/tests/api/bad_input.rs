@@ -71,175 +71,141 @@ async fn form_bodies_are_accepted() {
 async fn wrong_types_missing_fields_and_out_of_range_values() {
     let app = spawn_app().await;
     let start = local_in_hours(30);
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": "sixty", "starttime": start}),
-        50103,
-        "length",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": [60], "starttime": start}),
-        50103,
-        "length",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "starttime": start}),
-        50103,
-        "length",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 0, "starttime": start}),
-        50103,
-        "length",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": -30, "starttime": start}),
-        50103,
-        "length",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 100000, "starttime": start}),
-        50103,
-        "length",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60}),
-        50103,
-        "starttime",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": "next tuesday"}),
-        50103,
-        "starttime",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": "2001-01-01 10:00:00"}),
-        50103,
-        "past",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": start, "title": "x".repeat(300)}),
-        50103,
-        "title",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": start, "password_type": 7}),
-        50103,
-        "password_type",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": start, "timezone": "Mars/Olympus"}),
-        50103,
-        "timezone",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": start, "email_notify": "perhaps"}),
-        50103,
-        "email_notify",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": start, "inviteeList": [{"name": "x"}]}),
-        50103,
-        "inviteeList[0]",
-    )
-    .await;
+    for (path, body, code, mentions) in [
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": "sixty", "starttime": start}),
+            50103,
+            "length",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": [60], "starttime": start}),
+            50103,
+            "length",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "starttime": start}),
+            50103,
+            "length",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 0, "starttime": start}),
+            50103,
+            "length",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": -30, "starttime": start}),
+            50103,
+            "length",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 100000, "starttime": start}),
+            50103,
+            "length",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60}),
+            50103,
+            "starttime",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": "next tuesday"}),
+            50103,
+            "starttime",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": "2001-01-01 10:00:00"}),
+            50103,
+            "past",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": start, "title": "x".repeat(300)}),
+            50103,
+            "title",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": start, "password_type": 7}),
+            50103,
+            "password_type",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": start, "timezone": "Mars/Olympus"}),
+            50103,
+            "timezone",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": start, "email_notify": "perhaps"}),
+            50103,
+            "email_notify",
+        ),
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": start, "inviteeList": [{"name": "x"}]}),
+            50103,
+            "inviteeList[0]",
+        ),
+    ] {
+        refused(&app, path, body, code, mentions).await;
+    }
     refused(&app, BOOK, json!({"userId": HOST_A, "length": 60, "starttime": start, "inviteeList": [{"userId": 424242}]}), 50103, "424242").await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": HOST_A, "length": 60, "starttime": start, "openWatchword": 1}),
-        50103,
-        "eventWatchword",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"length": 60, "starttime": start}),
-        50103,
-        "userId",
-    )
-    .await;
-    refused(
-        &app,
-        BOOK,
-        json!({"userId": 31337, "length": 60, "starttime": start}),
-        51104,
-        "31337",
-    )
-    .await;
-    refused(
-        &app,
-        "/conference/conference/getConfStatus",
-        json!({"conferenceId": "123456789"}),
-        50709,
-        "123456789",
-    )
-    .await;
-    refused(
-        &app,
-        "/conference/conference/getConfStatus",
-        json!({"conferenceId": "12x"}),
-        50709,
-        "12x",
-    )
-    .await;
-    refused(
-        &app,
-        "/conference/conference/getConfStatus",
-        json!({}),
-        50103,
-        "conferenceId",
-    )
-    .await;
-    refused(
-        &app,
-        "/confopenapi/room/conference/listByAdmin",
-        json!({"adminUserId": ADMIN_A, "limit": 0}),
-        50103,
-        "limit",
-    )
-    .await;
+    for (path, body, code, mentions) in [
+        (
+            BOOK,
+            json!({"userId": HOST_A, "length": 60, "starttime": start, "openWatchword": 1}),
+            50103,
+            "eventWatchword",
+        ),
+        (
+            BOOK,
+            json!({"length": 60, "starttime": start}),
+            50103,
+            "userId",
+        ),
+        (
+            BOOK,
+            json!({"userId": 31337, "length": 60, "starttime": start}),
+            51104,
+            "31337",
+        ),
+        (
+            "/conference/conference/getConfStatus",
+            json!({"conferenceId": "123456789"}),
+            50709,
+            "123456789",
+        ),
+        (
+            "/conference/conference/getConfStatus",
+            json!({"conferenceId": "12x"}),
+            50709,
+            "12x",
+        ),
+        (
+            "/conference/conference/getConfStatus",
+            json!({}),
+            50103,
+            "conferenceId",
+        ),
+        (
+            "/confopenapi/room/conference/listByAdmin",
+            json!({"adminUserId": ADMIN_A, "limit": 0}),
+            50103,
+            "limit",
+        ),
+    ] {
+        refused(&app, path, body, code, mentions).await;
+    }
     // Nothing was written by any of that.
     let list = app
         .post(

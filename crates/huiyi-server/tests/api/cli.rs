@@ -204,7 +204,15 @@ async fn acknowledged_bookings_survive_kill_9() {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Kill it in the middle of the stream: once a good number have been acknowledged.
+    let since = std::time::Instant::now();
+    while acknowledged.lock().unwrap().len() < 50 {
+        assert!(
+            since.elapsed() < Duration::from_secs(30),
+            "no bookings were acknowledged"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let pid = server.child.id();
     let killed = Command::new("kill")
         .args(["-9", &pid.to_string()])
