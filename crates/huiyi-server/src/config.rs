@@ -45,7 +45,7 @@ pub struct Config {
     /// Shared secret media servers sign POST /media/v1/events with; unset or empty: media
     /// events are refused (52003). Prefer the environment or the config file: a flag shows in
     /// the process list.
-    #[arg(long, env = "HUIYI_MEDIA_SECRET", hide_env_values = true, value_name = "SECRET", value_parser = crate::media_cli::parse_secret)]
+    #[arg(long, env = "HUIYI_MEDIA_SECRET", hide_env_values = true, hide_default_value = true, value_name = "SECRET", value_parser = crate::media_cli::parse_secret)]
     pub media_secret: Option<SecretString>,
     /// Seconds a session stays open after everyone has left.
     #[arg(long, env = "HUIYI_SESSION_GRACE_SECS", value_name = "SECS", default_value_t = DEFAULT_SESSION_GRACE_SECS)]
@@ -242,6 +242,13 @@ mod tests {
         assert_eq!(c.media_secret_bytes(), Some(&b"from-file"[..]));
         assert_eq!(c.session_grace_secs, 30);
         assert!(!format!("{c:?}").contains("from-file"), "{c:?}");
+        // A secret from the file becomes the flag's default: help never shows it.
+        let mut cmd = with_file_defaults(
+            Config::augment_args(Command::new("huiyi")),
+            &load_file(f.path()).unwrap(),
+        )
+        .unwrap();
+        assert!(!cmd.render_long_help().to_string().contains("from-file"));
         let c = Config::from_args(
             Some(f.path()),
             ["--media-secret", "from-flag", "--session-grace-secs", "5"],
