@@ -19,6 +19,19 @@ pub struct MeetingNow {
     pub cancelled: bool,
 }
 
+impl MeetingNow {
+    /// A stored booking with its sessions, seen as the meeting meant at `now`.
+    fn at(raw: Booking, sessions: SessionIndex, advance_hours: i64, now: i64) -> Self {
+        let cancelled = raw.is_cancelled();
+        let view = raw.now_view(&sessions, advance_hours, now);
+        Self {
+            view,
+            sessions,
+            cancelled,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Meetings {
     store: Arc<dyn Store>,
@@ -57,13 +70,7 @@ impl Meetings {
     /// A booking in hand (stored, or as a write returned it) as it stands now.
     pub async fn of(&self, raw: Booking, advance_hours: i64, now: i64) -> ApiResult<MeetingNow> {
         let sessions = self.index([&raw]).await?;
-        let cancelled = raw.is_cancelled();
-        let view = raw.now_view(&sessions, advance_hours, now);
-        Ok(MeetingNow {
-            view,
-            sessions,
-            cancelled,
-        })
+        Ok(MeetingNow::at(raw, sessions, advance_hours, now))
     }
 
     /// A view chosen by other means (a host passcode's next meeting) with its sessions; it
@@ -122,16 +129,12 @@ impl Meetings {
             }
         };
         let sessions = SessionIndex::new(hot.sessions.iter().cloned());
-        let cancelled = hot.booking.is_cancelled();
-        let view = hot
-            .booking
-            .clone()
-            .now_view(&sessions, customer.advance_hours, now);
-        Ok(MeetingNow {
-            view,
+        Ok(MeetingNow::at(
+            hot.booking.clone(),
             sessions,
-            cancelled,
-        })
+            customer.advance_hours,
+            now,
+        ))
     }
 
     /// Any customer's meeting by its number, with its customer: pages and the media side serve
