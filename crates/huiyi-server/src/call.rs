@@ -146,6 +146,20 @@ impl Call {
 
     /// Wraps the outcome in the envelope. Every answer is HTTP 200 with the envelope, except
     /// transport failures, which keep their HTTP status and still carry the envelope.
+    /// Answers the call: checks its credential, then runs `work` with the credential and the
+    /// request's fields, and shapes what it returns as the envelope.
+    pub async fn serve<T: Serialize>(
+        &self,
+        app: &AppState,
+        work: impl AsyncFnOnce(Credential, &Fields) -> ApiResult<T>,
+    ) -> Response {
+        let outcome = match (self.tenant(app).await, self.fields()) {
+            (Ok(t), Ok(fields)) => work(t, fields).await,
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        self.answer(outcome)
+    }
+
     pub fn answer<T: Serialize>(&self, outcome: ApiResult<T>) -> Response {
         let (code, result, msg) = outcome_parts(outcome);
         envelope_response(

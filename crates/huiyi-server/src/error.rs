@@ -13,15 +13,14 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// Built as the wire's error is: a service refusal and a request that did not parse carry
+    /// the same code and message.
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        WireError::new(code, message).into()
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new(Code::InvalidParameter, message)
+        WireError::invalid(message).into()
     }
 
     pub fn conference_not_found(id: impl std::fmt::Display) -> Self {

@@ -28,49 +28,45 @@ pub fn routes() -> Router<AppState> {
 
 /// 7: a join link for `name` with `pcode`; with `securityInfo`, a secure link for its user.
 async fn join_conference(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = JoinRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = JoinRequest::parse(fields)?;
         app.joining
             .join_link(&t.customer, &req, app.clock.now())
             .await
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 8: the client launch string `tang:///…` for `name` with `pcode`.
 async fn launch_string_of(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = LaunchRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = LaunchRequest::parse(fields)?;
         let fields = app
             .joining
             .launch_fields(&t.customer, &req, app.clock.now())
             .await?;
         Ok(launch_string(&fields).to_string())
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 21: a login-free join link `…?token=…&wuid=<userId>` for `pcode` and `userId`.
 async fn join_conference_no_secret(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = NoSecretRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = NoSecretRequest::parse(fields)?;
         let (link, token) = app
             .joining
             .no_secret_link(&t.customer, &req, app.clock.now())
             .await?;
         Ok(answers::join_no_secret(&link, &token, req.user_id))
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 22: a login token for `userId` with the desktop and app links that use it.
 async fn launch_meeting_client(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = LaunchClientRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = LaunchClientRequest::parse(fields)?;
         let token = app
             .joining
             .client_login(&t.customer, &req, app.clock.now())
@@ -81,6 +77,6 @@ async fn launch_meeting_client(State(app): State<AppState>, call: Call) -> Respo
             &token,
             req.user_id,
         ))
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }

@@ -47,9 +47,8 @@ pub async fn book_or_edit<A: serde::Serialize>(
     write: Write,
     shape: fn(&Booking, &AnswerCtx) -> A,
 ) -> Response {
-    let outcome = async {
-        let t = call.tenant(app).await?;
-        let request = BookingRequest::parse(call.fields()?)?;
+    call.serve(app, async |t, fields| {
+        let request = BookingRequest::parse(fields)?;
         let c = &t.customer;
         let (b, host) = match write {
             Write::Book => app.bookings.book(c, request).await?,
@@ -58,6 +57,6 @@ pub async fn book_or_edit<A: serde::Serialize>(
         let now = app.clock.now();
         let m = app.meetings.of(b, c.advance_hours, now).await?;
         Ok(shape(&m.view, &ctx(app, c, &host, &m.sessions, now)))
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }

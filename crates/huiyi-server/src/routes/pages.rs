@@ -7,17 +7,19 @@ mod text;
 
 use crate::app::AppState;
 use crate::config::AccessNumberConfig;
-use crate::services::LinkError;
+use crate::services::{LinkError, LinkUse};
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use huiyi_domain::joining::LinkRole;
 use huiyi_domain::{Booking, ConferenceId};
 use rust_embed::RustEmbed;
+use std::convert::Infallible;
 use text::Lang;
 
 pub fn routes() -> Router<AppState> {
@@ -148,19 +150,28 @@ struct Visit {
     params: Params,
 }
 
-impl Visit {
-    fn new(uri: &Uri, query: Result<Query<Params>, QueryRejection>, headers: &HeaderMap) -> Self {
+/// A page visit is read from the request itself: a query that does not parse counts as none.
+impl<S: Send + Sync> FromRequestParts<S> for Visit {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let query: Result<Query<Params>, QueryRejection> =
+            Query::from_request_parts(parts, state).await;
         let params = query.map(|Query(q)| q).unwrap_or_default();
         let chosen = param(&params, "lang").and_then(Lang::parse);
-        let tr = chosen.or_else(|| cookie_lang(headers)).unwrap_or(Lang::Zh);
-        Visit {
+        let tr = chosen
+            .or_else(|| cookie_lang(&parts.headers))
+            .unwrap_or(Lang::Zh);
+        Ok(Visit {
             tr,
             chosen,
-            path: uri.path().to_owned(),
+            path: parts.uri.path().to_owned(),
             params,
-        }
+        })
     }
+}
 
+impl Visit {
     fn param(&self, key: &str) -> Option<&str> {
         param(&self.params, key)
     }
@@ -278,18 +289,19 @@ fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
 async fn short_link(
     State(app): State<AppState>,
     Path(code): Path<String>,
-    uri: Uri,
-    query: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
-    let visit = Visit::new(&uri, query, &headers);
     let token = visit.param("token").filter(|t| !t.is_empty());
     let wuid = visit
         .param("wuid")
         .and_then(|w| w.trim().parse::<i64>().ok());
     let now = app.clock.now();
     // Looking spends nothing; only opening the join page spends a use of a secure link.
-    let peeked = match app.joining.peek_link(&code, token, wuid, now).await {
+    let peeked = match app
+        .joining
+        .open_link(&code, token, wuid, now, LinkUse::Peek)
+        .await
+    {
         Ok(opened) => opened,
         Err(e) => return visit.problem(e.into()),
     };
@@ -316,7 +328,11 @@ async fn short_link(
             visit.page(StatusCode::OK, page.render())
         }
         _ => {
-            let opened = match app.joining.open_link(&code, token, wuid, now).await {
+            let opened = match app
+                .joining
+                .open_link(&code, token, wuid, now, LinkUse::Take)
+                .await
+            {
                 Ok(opened) => opened,
                 Err(e) => return visit.problem(e.into()),
             };
@@ -361,11 +377,8 @@ async fn short_link(
 async fn by_number(
     State(app): State<AppState>,
     Path(conference_id): Path<String>,
-    uri: Uri,
-    query: Result<Query<Params>, QueryRejection>,
-    headers: HeaderMap,
+    visit: Visit,
 ) -> Response {
-    let visit = Visit::new(&uri, query, &headers);
     let booking = match meeting_by_number(&app, &conference_id).await {
         Ok(b) => b,
         Err(p) => return visit.problem(p),

@@ -44,9 +44,8 @@ async fn update_reserv_conference(State(app): State<AppState>, call: Call) -> Re
 
 /// 16: cancel by `eventId` or `conferenceId`.
 async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = RoomCancelRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = RoomCancelRequest::parse(fields)?;
         app.bookings
             .cancel(
                 &t.customer,
@@ -56,15 +55,14 @@ async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Re
             )
             .await?;
         Ok(serde_json::Value::Null)
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 17: full booking record(s) by `conferenceId` or host `pcode`.
 async fn infos(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = InfosRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = InfosRequest::parse(fields)?;
         let now = app.clock.now();
         let (m, host) = app.bookings.infos(&t.customer, &req, now).await?;
         Ok(vec![answers::room_item(
@@ -73,15 +71,14 @@ async fn infos(State(app): State<AppState>, call: Call) -> Response {
             &room_access(&app),
             RoomItemEra::Older,
         )])
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 18: a host's meetings between `startTime` and `endTime` (unix seconds).
 async fn list(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = HostListRequest::parse_room(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = HostListRequest::parse_room(fields)?;
         let now = app.clock.now();
         let l = app.bookings.host_list(&t.customer, &req, now).await?;
         let access = room_access(&app);
@@ -90,17 +87,16 @@ async fn list(State(app): State<AppState>, call: Call) -> Response {
             .iter()
             .map(|b| answers::room_item(b, &c, &access, RoomItemEra::Older))
             .collect::<Vec<RoomItem>>())
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 23: every meeting of the admin's customer, paged by `limit` and `eventIdFilter`. A page
 /// holds whole bookings, every occurrence of a series on it, so paging by the last eventId
 /// seen never splits a series.
 async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = AdminListRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = AdminListRequest::parse(fields)?;
         let now = app.clock.now();
         let l = app.bookings.customer_list(&t, &req, now).await?;
         let access = room_access(&app);
@@ -111,8 +107,8 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
                 answers::room_item(b, &c, &access, RoomItemEra::Newer)
             })
             .collect::<Vec<RoomItem>>())
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// The configured dial-in numbers in the room-era shape: the same list in both languages, and

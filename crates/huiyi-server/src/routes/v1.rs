@@ -55,32 +55,30 @@ async fn cancel_reserv_conference(
     OriginalUri(uri): OriginalUri,
     call: Call,
 ) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = V1CancelRequest::parse(call.fields()?, uri.path())?;
+    call.serve(&app, async |t, fields| {
+        let req = V1CancelRequest::parse(fields, uri.path())?;
         let target = Target::Conference(req.conference_id);
         app.bookings
             .cancel(&t.customer, &target, &req.actor, None)
             .await?;
         Ok(serde_json::Value::Null)
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 4: a host's meetings between `startDate` and `endDate`, grouped by local date.
 async fn get_conference_list(State(app): State<AppState>, mut call: Call) -> Response {
     call.family = huiyi_wire::Family::V1Bare;
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = HostListRequest::parse_v1(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = HostListRequest::parse_v1(fields)?;
         let now = app.clock.now();
         let l = app.bookings.host_list(&t.customer, &req, now).await?;
         Ok(answers::conference_list(
             &l.meetings,
             &ctx(&app, &t.customer, &l.host, &l.sessions, now),
         ))
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 5: `POST …/getConferenceBaseInfoById/:appId/:conferenceId`.
@@ -89,9 +87,8 @@ async fn get_conference_base_info(
     OriginalUri(uri): OriginalUri,
     call: Call,
 ) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = BaseInfoRequest::parse(call.fields()?, uri.path())?;
+    call.serve(&app, async |t, fields| {
+        let req = BaseInfoRequest::parse(fields, uri.path())?;
         let now = app.clock.now();
         let target = Target::Conference(req.conference_id);
         let (m, host) = app.bookings.read(&t.customer, &target, now).await?;
@@ -109,16 +106,15 @@ async fn get_conference_base_info(
             &ctx(&app, &t.customer, &host, &m.sessions, now),
             &numbers,
         ))
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }
 
 /// 6: status, live attendee count and whether joining is open. Room panels poll this: it reads
 /// the meeting and its sessions, and nothing else.
 async fn get_conf_status(State(app): State<AppState>, call: Call) -> Response {
-    let outcome = async {
-        let t = call.tenant(&app).await?;
-        let req = ConfStatusRequest::parse(call.fields()?)?;
+    call.serve(&app, async |t, fields| {
+        let req = ConfStatusRequest::parse(fields)?;
         let now = app.clock.now();
         let target = Target::Conference(req.conference_id);
         let m = app.meetings.find(&t.customer, &target, now).await?;
@@ -130,6 +126,6 @@ async fn get_conf_status(State(app): State<AppState>, call: Call) -> Response {
                 sessions: &m.sessions,
             },
         ))
-    };
-    call.answer(outcome.await)
+    })
+    .await
 }

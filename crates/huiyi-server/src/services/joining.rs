@@ -1,5 +1,5 @@
 //! Joining: opening a short link `/k/<code>` (the join page and the live socket call
-//! [`Joining::open_link`] / [`Joining::peek_link`]), and handing out what leads there — join
+//! [`Joining::open_link`]), and handing out what leads there — join
 //! links, secure and login-free (endpoints 7 and 21), launch strings (8) and client logins (22).
 //!
 //! Tokens are random, shown once in the answer that hands them out, and stored as SHA-256 only.
@@ -92,8 +92,9 @@ struct Found {
     role: LinkRole,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Use {
+/// Whether opening a link spends a use of its token.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LinkUse {
     Take,
     Peek,
 }
@@ -116,33 +117,6 @@ impl Joining {
             meetings,
             public_url: public_url.trim_end_matches('/').into(),
         }
-    }
-
-    /// Opens the link `/k/<code>`, taking one use of its `token` if it has one (a secure or
-    /// login-free token of this link; a login-free one only with its user's `wuid`). A link
-    /// without a token opens as it is.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn open_link(
-        &self,
-        code: &str,
-        token: Option<&str>,
-        wuid: Option<i64>,
-        now: i64,
-    ) -> Result<OpenedLink, LinkError> {
-        self.open(code, token, wuid, now, Use::Take).await
-    }
-
-    /// As [`open_link`](Self::open_link), but takes no use: for the live socket of a page whose
-    /// load already took one.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn peek_link(
-        &self,
-        code: &str,
-        token: Option<&str>,
-        wuid: Option<i64>,
-        now: i64,
-    ) -> Result<OpenedLink, LinkError> {
-        self.open(code, token, wuid, now, Use::Peek).await
     }
 
     /// A pass for the live socket of a join page whose load opened `opened` with a token (a
@@ -177,13 +151,18 @@ impl Joining {
         Ok(Some(secret.reveal().to_owned()))
     }
 
-    async fn open(
+    /// Opens the link `/k/<code>` with its `token` if it has one (a secure or login-free
+    /// token of this link; a login-free one only with its user's `wuid`): `how` says whether
+    /// this takes one use of the token or only checks one is left (the live socket of a page
+    /// whose load already took one). A link without a token opens as it is.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn open_link(
         &self,
         code: &str,
         token: Option<&str>,
         wuid: Option<i64>,
         now: i64,
-        how: Use,
+        how: LinkUse,
     ) -> Result<OpenedLink, LinkError> {
         let (raw, role) = self
             .store
@@ -245,7 +224,7 @@ impl Joining {
         token: &str,
         wuid: Option<i64>,
         now: i64,
-        how: Use,
+        how: LinkUse,
     ) -> Result<JoinToken, LinkError> {
         let hash = KeyHash::of(token);
         let t = self
@@ -261,7 +240,7 @@ impl Joining {
             // A login token opens no join link.
             JoinTokenKind::Login => false,
             // A page's pass serves its socket only, never a page load.
-            JoinTokenKind::Page => how == Use::Peek,
+            JoinTokenKind::Page => how == LinkUse::Peek,
         } && t.customer == b.customer
             && t.event_id == Some(b.event_id)
             && t.role == role;
@@ -269,8 +248,8 @@ impl Joining {
             return Err(LinkError::Expired);
         }
         let valid = match how {
-            Use::Take => self.store.consume_join_token(hash.as_str(), t.kind, now),
-            Use::Peek => self.store.peek_join_token(hash.as_str(), t.kind, now),
+            LinkUse::Take => self.store.consume_join_token(hash.as_str(), t.kind, now),
+            LinkUse::Peek => self.store.peek_join_token(hash.as_str(), t.kind, now),
         };
         valid.await.map_err(failed)?.ok_or({
             if t.is_expired(now) {

@@ -5,7 +5,7 @@
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::services::LinkError;
+use crate::services::{LinkError, LinkUse};
 use axum::extract::ws::{Message, WebSocket};
 use huiyi_domain::joining::LinkRole;
 use huiyi_domain::session::{ClientType, EndReason, Participant, Role, SessionFold, Voice};
@@ -369,7 +369,7 @@ async fn resolve(app: &AppState, entry: &Entry, pcode: Option<&str>) -> Result<S
         Entry::Link { code, token, wuid } => {
             let opened = app
                 .joining
-                .peek_link(code, token.as_deref(), *wuid, now)
+                .open_link(code, token.as_deref(), *wuid, now, LinkUse::Peek)
                 .await
                 .map_err(|e| {
                     let (reason, msg) = match e {

@@ -14,7 +14,7 @@ mod tenants;
 pub use bookings::Bookings;
 pub use hot::HOT_TTL;
 pub use huiyi_wire::requests::Target;
-pub use joining::{Joining, LinkError, OpenedLink};
+pub use joining::{Joining, LinkError, LinkUse, OpenedLink};
 pub use live::{LiveFact, LiveHub, MeetingKey};
 pub use lookups::{AdminListing, HostListing};
 pub use meetings::{MeetingNow, Meetings};

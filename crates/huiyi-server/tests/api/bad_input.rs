@@ -207,13 +207,7 @@ async fn wrong_types_missing_fields_and_out_of_range_values() {
         refused(&app, path, body, code, mentions).await;
     }
     // Nothing was written by any of that.
-    let list = app
-        .post(
-            "/conference/business/getConferenceList",
-            KEY_A,
-            &json!({"userId": HOST_A}),
-        )
-        .await;
+    let list = app.host_list(HOST_A).await;
     assert_eq!(list["result"]["totalNum"], 0, "{list}");
 }
 
@@ -222,14 +216,7 @@ async fn cancelled_and_ended_meetings_refuse_changes() {
     let app = spawn_app().await;
     let b = app.book(KEY_A, HOST_A, 24).await;
     let id = b["conferenceId"].as_str().unwrap();
-    let c = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
-    assert_eq!(c["status"], 0);
+    app.cancel(id).await;
     refused(
         &app,
         "/confopenapi/room/cancelReservConference",
@@ -249,21 +236,15 @@ async fn cancelled_and_ended_meetings_refuse_changes() {
 
     // A one-minute meeting that started four minutes ago (inside the booking grace) is over.
     let over = app
-        .post(
+        .expect(
             BOOK,
             KEY_A,
             &json!({"userId": HOST_A, "length": 1, "starttime": local_in_minutes(-4)}),
+            0,
         )
         .await;
-    assert_eq!(over["status"], 0, "{over}");
     let over_id = over["result"]["conferenceId"].as_str().unwrap().to_owned();
-    let status = app
-        .post(
-            "/conference/conference/getConfStatus",
-            KEY_A,
-            &json!({"conferenceId": over_id}),
-        )
-        .await;
+    let status = app.conf_status(&over_id).await;
     assert_eq!(status["result"]["confStatus"], 5, "{status}");
     refused(
         &app,

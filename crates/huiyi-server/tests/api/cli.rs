@@ -13,6 +13,16 @@ fn write_json(dir: &std::path::Path, name: &str, v: &Value) -> std::path::PathBu
     p
 }
 
+/// `huiyi admin import FILE --database DB`.
+fn import_into(file: &std::path::Path, db: &str) -> std::process::Output {
+    huiyi()
+        .args(["admin", "import"])
+        .arg(file)
+        .args(["--database", db])
+        .output()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn admin_import_is_idempotent_and_all_or_nothing() {
     let (db, _guard) = fresh_database().await;
@@ -23,20 +33,10 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
         &serde_json::to_value(fixtures()).unwrap(),
     );
     for _ in 0..2 {
-        let out = huiyi()
-            .args(["admin", "import"])
-            .arg(&good)
-            .args(["--database", &db])
-            .output()
-            .unwrap();
+        let stdout = succeeded(&import_into(&good, &db));
         assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            String::from_utf8_lossy(&out.stdout)
-                .contains("imported 2 customers, 5 users, 3 credentials")
+            stdout.contains("imported 2 customers, 5 users, 3 credentials"),
+            "{stdout}"
         );
     }
     let store = huiyi_server::store::open(&db).await.unwrap();
@@ -45,18 +45,8 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
     // A typo'd key is refused, naming it; nothing of the file is applied.
     let typo = json!({"customers": [{"customerCode": "C300", "name": "C", "timzone": "UTC"}]});
     let p = write_json(dir.path(), "typo.json", &typo);
-    let out = huiyi()
-        .args(["admin", "import"])
-        .arg(&p)
-        .args(["--database", &db])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("timzone"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let err = failed(&import_into(&p, &db));
+    assert!(err.contains("timzone"), "{err}");
 
     // A later entry referring to a missing customer rolls back the earlier ones.
     let bad = json!({
@@ -67,14 +57,7 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
         ]
     });
     let p = write_json(dir.path(), "bad.json", &bad);
-    let out = huiyi()
-        .args(["admin", "import"])
-        .arg(&p)
-        .args(["--database", &db])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = failed(&import_into(&p, &db));
     assert!(err.contains("users[1]") && err.contains("NOPE"), "{err}");
     assert_eq!(
         store.customer_count().await.unwrap(),
@@ -86,12 +69,7 @@ async fn admin_import_is_idempotent_and_all_or_nothing() {
 
 #[tokio::test]
 async fn key_create_prints_a_working_key_once() {
-    let (db, _guard) = fresh_database().await;
-    let store = huiyi_server::store::open(&db).await.unwrap();
-    store
-        .import(&fixtures(), huiyi_domain::time::now_unix())
-        .await
-        .unwrap();
+    let (db, _guard, _store) = seeded_database().await;
     let out = huiyi()
         .args([
             "admin",
@@ -104,11 +82,7 @@ async fn key_create_prints_a_working_key_once() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     assert!(key.len() >= 32, "{key}");
     let server = start_server(&db, &[]).await;
@@ -139,7 +113,7 @@ async fn key_create_prints_a_working_key_once() {
         ])
         .output()
         .unwrap();
-    assert!(!out.status.success());
+    failed(&out);
 }
 
 #[tokio::test]
@@ -232,16 +206,14 @@ async fn acknowledged_bookings_survive_kill_9() {
 
     let again = start_server(&db, &[]).await;
     for id in &acked {
-        let v: Value = client
-            .post(format!("{}/conference/conference/getConfStatus", again.url))
-            .header("token", KEY_A)
-            .json(&json!({"conferenceId": id}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = post_to(
+            &client,
+            &again.url,
+            "/conference/conference/getConfStatus",
+            KEY_A,
+            &json!({"conferenceId": id}),
+        )
+        .await;
         assert_eq!(
             v["status"], 0,
             "acknowledged booking {id} is gone after kill -9: {v}"
@@ -257,11 +229,7 @@ async fn migrate_runs_and_is_repeatable() {
             .args(["migrate", "--database", &db])
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&out);
     }
 }
 

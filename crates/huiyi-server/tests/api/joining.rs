@@ -7,7 +7,7 @@ use crate::common::shape::*;
 use crate::common::*;
 use huiyi_domain::secrets::KeyHash;
 use huiyi_domain::{JoinTokenKind, LinkRole, NewJoinToken, UserId};
-use huiyi_server::services::{LinkError, OpenedLink};
+use huiyi_server::services::{LinkError, LinkUse, OpenedLink};
 use huiyi_server::{AppState, Config};
 use huiyi_wire::launch::LaunchString;
 use serde_json::{Value, json};
@@ -106,13 +106,7 @@ async fn answers_have_the_reference_shapes() {
         "{launch}"
     );
 
-    let no_secret = app
-        .post(
-            NO_SECRET,
-            KEY_A,
-            &json!({"pcode": m.pcode2, "userId": INVITEE_A}),
-        )
-        .await;
+    let no_secret = no_secret_link(&app, &m.pcode2).await;
     assert_same_shape("21-joinConferenceNoSecret.response.json", &no_secret);
     let (code, params) = split_link(&app, no_secret["result"]["joinLink"].as_str().unwrap());
     assert_eq!(code, m.attendee_code);
@@ -150,15 +144,14 @@ async fn plain_links_open_as_the_passcode_says() {
         (&m.pcode2, &m.attendee_code, LinkRole::Attendee),
     ] {
         let env = app
-            .post(JOIN, KEY_A, &json!({"pcode": pcode, "name": "张 三&co"}))
+            .expect(JOIN, KEY_A, &json!({"pcode": pcode, "name": "张 三&co"}), 0)
             .await;
-        assert_eq!(env["status"], 0, "{env}");
         let (got, params) = split_link(&app, env["result"].as_str().unwrap());
         assert_eq!(&got, code);
         assert_eq!(params, [("name".to_owned(), "张 三&co".to_owned())]);
         let opened: OpenedLink = state
             .joining
-            .open_link(code, None, None, now())
+            .open_link(code, None, None, now(), LinkUse::Take)
             .await
             .unwrap();
         assert_eq!(opened.role, role);
@@ -191,24 +184,19 @@ async fn plain_links_open_as_the_passcode_says() {
         json!({"pcode": "99999999", "name": "x"}),
         json!({"pcode": "99999999", "conferenceId": m.conference_id, "name": "x"}),
     ] {
-        let env = app.post(JOIN, KEY_A, &body).await;
-        assert_eq!(env["status"], 50709, "{env}");
+        app.expect(JOIN, KEY_A, &body, 50709).await;
     }
-    let env = app
-        .post(JOIN, KEY_B, &json!({"pcode": m.pcode2, "name": "x"}))
+    app.expect(JOIN, KEY_B, &json!({"pcode": m.pcode2, "name": "x"}), 50709)
         .await;
-    assert_eq!(
-        env["status"], 50709,
-        "another customer's meeting is not found: {env}"
-    );
-    let env = app.post(JOIN, KEY_A, &json!({"pcode": m.pcode2})).await;
-    assert_eq!(env["status"], 50103, "{env}");
+    let env = app
+        .expect(JOIN, KEY_A, &json!({"pcode": m.pcode2}), 50103)
+        .await;
     assert!(env["msg"].as_str().unwrap().contains("name"), "{env}");
 
     assert_eq!(
         state
             .joining
-            .open_link("AAAAAAAAAAA", None, None, now())
+            .open_link("AAAAAAAAAAA", None, None, now(), LinkUse::Take)
             .await
             .unwrap_err(),
         LinkError::Unknown
@@ -219,15 +207,7 @@ async fn plain_links_open_as_the_passcode_says() {
 async fn a_secure_link_admits_exactly_its_uses_across_two_servers() {
     let app = spawn_app().await;
     let m = meeting(&app).await;
-    let env = app
-        .post(
-            JOIN,
-            KEY_A,
-            &json!({"pcode": m.pcode2, "name": "分流", "securityInfo":
-                {"isSecurityLink": 1, "userId": INVITEE_A, "timeout": 10, "usableCount": 6}}),
-        )
-        .await;
-    assert_eq!(env["status"], 0, "{env}");
+    let env = app.expect(JOIN, KEY_A, &json!({"pcode": m.pcode2, "name": "分流", "securityInfo": {"isSecurityLink": 1, "userId": INVITEE_A, "timeout": 10, "usableCount": 6}}), 0).await;
     let (code, params) = split_link(&app, env["result"].as_str().unwrap());
     assert_eq!(code, m.attendee_code);
     let token = param(&params, "token").to_owned();
@@ -239,7 +219,12 @@ async fn a_secure_link_admits_exactly_its_uses_across_two_servers() {
     let opens = (0..50).map(|i| {
         let state = if i % 2 == 0 { a.clone() } else { b.clone() };
         let (code, token) = (code.clone(), token.clone());
-        tokio::spawn(async move { state.joining.open_link(&code, Some(&token), None, at).await })
+        tokio::spawn(async move {
+            state
+                .joining
+                .open_link(&code, Some(&token), None, at, LinkUse::Take)
+                .await
+        })
     });
     let mut admitted = Vec::new();
     let mut refused = Vec::new();
@@ -260,20 +245,26 @@ async fn a_secure_link_admits_exactly_its_uses_across_two_servers() {
     assert_eq!(first.name.as_deref(), Some("分流"));
     assert_eq!(
         a.joining
-            .peek_link(&code, Some(&token), None, at)
+            .open_link(&code, Some(&token), None, at, LinkUse::Peek)
             .await
             .unwrap_err(),
         LinkError::UsedUp
     );
     // The plain link still opens without a token; a made-up token does not.
-    assert!(a.joining.open_link(&code, None, None, at).await.is_ok());
+    assert!(
+        a.joining
+            .open_link(&code, None, None, at, LinkUse::Take)
+            .await
+            .is_ok()
+    );
     assert_eq!(
         a.joining
             .open_link(
                 &code,
                 Some("5b23de7a-e4ce-47bc-a4eb-dd7afeab8f22"),
                 None,
-                at
+                at,
+                LinkUse::Take
             )
             .await
             .unwrap_err(),
@@ -310,7 +301,7 @@ async fn a_secure_link_admits_exactly_its_uses_across_two_servers() {
         tokio::spawn(async move {
             state
                 .joining
-                .open_link(&code, Some(expired), None, at)
+                .open_link(&code, Some(expired), None, at, LinkUse::Take)
                 .await
         })
     });
@@ -360,18 +351,35 @@ async fn a_secure_link_opens_only_its_own_link_and_only_while_it_lasts() {
 
     // Peeking takes nothing.
     for _ in 0..3 {
-        let peeked = j.peek_link(&code, Some(token), None, at).await.unwrap();
+        let peeked = j
+            .open_link(&code, Some(token), None, at, LinkUse::Peek)
+            .await
+            .unwrap();
         assert_eq!(peeked.name.as_deref(), Some("分流测试1"), "the user's name");
     }
     // On another link of the meeting the token is not valid.
-    let other = j.open_link(&m.attendee_code, Some(token), None, at).await;
+    let other = j
+        .open_link(&m.attendee_code, Some(token), None, at, LinkUse::Take)
+        .await;
     assert_eq!(other.unwrap_err(), LinkError::Expired);
     // After its timeout it is expired, though uses are left.
-    let late = j.open_link(&code, Some(token), None, at + 61).await;
+    let late = j
+        .open_link(&code, Some(token), None, at + 61, LinkUse::Take)
+        .await;
     assert_eq!(late.unwrap_err(), LinkError::Expired);
-    assert!(j.open_link(&code, Some(token), None, at).await.is_ok());
-    assert!(j.open_link(&code, Some(token), None, at).await.is_ok());
-    let third = j.open_link(&code, Some(token), None, at).await;
+    assert!(
+        j.open_link(&code, Some(token), None, at, LinkUse::Take)
+            .await
+            .is_ok()
+    );
+    assert!(
+        j.open_link(&code, Some(token), None, at, LinkUse::Take)
+            .await
+            .is_ok()
+    );
+    let third = j
+        .open_link(&code, Some(token), None, at, LinkUse::Take)
+        .await;
     assert_eq!(third.unwrap_err(), LinkError::UsedUp);
 
     // Out-of-range values are named.
@@ -387,15 +395,21 @@ async fn a_secure_link_opens_only_its_own_link_and_only_while_it_lasts() {
         ),
     ] {
         let env = app
-            .post(
+            .expect(
                 JOIN,
                 KEY_A,
                 &json!({"pcode": m.pcode2, "securityInfo": info}),
+                50103,
             )
             .await;
-        assert_eq!(env["status"], 50103, "{env}");
         assert!(env["msg"].as_str().unwrap().contains(field), "{env}");
     }
+}
+
+/// Endpoint 21's answer for INVITEE_A with `pcode`, which must succeed.
+async fn no_secret_link(app: &TestApp, pcode: &str) -> Value {
+    let body = json!({"pcode": pcode, "userId": INVITEE_A});
+    app.expect(NO_SECRET, KEY_A, &body, 0).await
 }
 
 #[tokio::test]
@@ -403,42 +417,35 @@ async fn a_login_free_link_opens_once_for_its_user() {
     let app = spawn_app().await;
     let state = replica(&app).await;
     let m = meeting(&app).await;
-    let env = app
-        .post(
-            NO_SECRET,
-            KEY_A,
-            &json!({"pcode": m.pcode1, "userId": INVITEE_A}),
-        )
-        .await;
-    assert_eq!(env["status"], 0, "{env}");
+    let env = no_secret_link(&app, &m.pcode1).await;
     let (code, params) = split_link(&app, env["result"]["joinLink"].as_str().unwrap());
     assert_eq!(code, m.host_code);
     let token = param(&params, "token");
     let at = now();
     let j = &state.joining;
     for wuid in [None, Some(HOST_A)] {
-        let wrong = j.open_link(&code, Some(token), wuid, at).await;
+        let wrong = j
+            .open_link(&code, Some(token), wuid, at, LinkUse::Take)
+            .await;
         assert_eq!(wrong.unwrap_err(), LinkError::Expired, "wuid {wuid:?}");
     }
     let opened = j
-        .open_link(&code, Some(token), Some(INVITEE_A), at)
+        .open_link(&code, Some(token), Some(INVITEE_A), at, LinkUse::Take)
         .await
         .unwrap();
     assert_eq!(opened.role, LinkRole::Host);
     assert_eq!(opened.user.unwrap().user_id.get(), INVITEE_A);
-    let again = j.open_link(&code, Some(token), Some(INVITEE_A), at).await;
+    let again = j
+        .open_link(&code, Some(token), Some(INVITEE_A), at, LinkUse::Take)
+        .await;
     assert_eq!(again.unwrap_err(), LinkError::UsedUp);
-    let peeked = j.peek_link(&code, Some(token), Some(INVITEE_A), at).await;
+    let peeked = j
+        .open_link(&code, Some(token), Some(INVITEE_A), at, LinkUse::Peek)
+        .await;
     assert_eq!(peeked.unwrap_err(), LinkError::UsedUp);
 
     // It lasts 24 hours.
-    let env = app
-        .post(
-            NO_SECRET,
-            KEY_A,
-            &json!({"pcode": m.pcode2, "userId": INVITEE_A}),
-        )
-        .await;
+    let env = no_secret_link(&app, &m.pcode2).await;
     let (_, params) = split_link(&app, env["result"]["joinLink"].as_str().unwrap());
     let t = app
         .store
@@ -467,8 +474,7 @@ async fn users_of_another_customer_are_missing_users() {
                 json!({"pcode": m.pcode2, "name": "x", "securityInfo": {"isSecurityLink": 1, "userId": user}}),
             ),
         ] {
-            let env = app.post(path, KEY_A, &body).await;
-            assert_eq!(env["status"], 51104, "{path} {user}: {env}");
+            let env = app.expect(path, KEY_A, &body, 51104).await;
             assert_eq!(env["result"], Value::Null);
             let msg = env["msg"]
                 .as_str()
@@ -483,8 +489,8 @@ async fn users_of_another_customer_are_missing_users() {
         "a foreign user reads exactly as a missing one"
     );
     // And customer B's key does not see customer A's users either.
-    let env = app.post(CLIENT, KEY_B, &json!({"userId": INVITEE_A})).await;
-    assert_eq!(env["status"], 51104, "{env}");
+    app.expect(CLIENT, KEY_B, &json!({"userId": INVITEE_A}), 51104)
+        .await;
 }
 
 #[tokio::test]
@@ -493,9 +499,8 @@ async fn a_login_token_opens_no_join_link() {
     let state = replica(&app).await;
     let m = meeting(&app).await;
     let env = app
-        .post(CLIENT, KEY_A, &json!({"userId": INVITEE_A.to_string()}))
+        .expect(CLIENT, KEY_A, &json!({"userId": INVITEE_A.to_string()}), 0)
         .await;
-    assert_eq!(env["status"], 0, "{env}");
     let token = env["result"]["token"].as_str().unwrap();
     let t = app
         .store
@@ -510,7 +515,7 @@ async fn a_login_token_opens_no_join_link() {
     for code in [&m.attendee_code, &m.host_code] {
         let opened = state
             .joining
-            .open_link(code, Some(token), Some(INVITEE_A), now())
+            .open_link(code, Some(token), Some(INVITEE_A), now(), LinkUse::Take)
             .await;
         assert_eq!(opened.unwrap_err(), LinkError::Expired);
     }
@@ -582,14 +587,13 @@ async fn a_launch_string_carries_the_meeting_and_its_session() {
     assert_eq!(ls.get("conf_id"), Some(temp.as_str()));
     assert_eq!(ls.get("cid"), Some(m.conference_id.as_str()));
 
-    let env = app
-        .post(
-            LAUNCH,
-            KEY_A,
-            &json!({"pcode": m.pcode1, "name": "x", "iconUrl": "javascript:x"}),
-        )
-        .await;
-    assert_eq!(env["status"], 50103, "{env}");
+    app.expect(
+        LAUNCH,
+        KEY_A,
+        &json!({"pcode": m.pcode1, "name": "x", "iconUrl": "javascript:x"}),
+        50103,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -612,46 +616,48 @@ async fn cancelled_and_long_past_meetings_give_no_links_and_do_not_open() {
     assert!(
         state
             .joining
-            .open_link(&recent_code, None, None, at)
+            .open_link(&recent_code, None, None, at, LinkUse::Take)
             .await
             .is_ok()
     );
-    let env = app
-        .post(JOIN, KEY_A, &json!({"pcode": recent_pcode, "name": "x"}))
+    app.expect(JOIN, KEY_A, &json!({"pcode": recent_pcode, "name": "x"}), 0)
         .await;
-    assert_eq!(env["status"], 0, "{env}");
     assert_eq!(
         state
             .joining
-            .open_link(&old_code, None, None, at)
+            .open_link(&old_code, None, None, at, LinkUse::Take)
             .await
             .unwrap_err(),
         LinkError::Expired
     );
-    let env = app
-        .post(JOIN, KEY_A, &json!({"pcode": old_pcode, "name": "x"}))
-        .await;
-    assert_eq!(env["status"], 50713, "{env}");
+    app.expect(
+        JOIN,
+        KEY_A,
+        &json!({"pcode": old_pcode, "name": "x"}),
+        50713,
+    )
+    .await;
 
     let m = meeting(&app).await;
-    let c = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": m.conference_id}),
-        )
-        .await;
-    assert_eq!(c["status"], 0, "{c}");
+    app.expect(
+        "/confopenapi/room/cancelReservConference",
+        KEY_A,
+        &json!({"conferenceId": m.conference_id}),
+        0,
+    )
+    .await;
     for code in [&m.host_code, &m.attendee_code] {
-        let opened = state.joining.open_link(code, None, None, at).await;
+        let opened = state
+            .joining
+            .open_link(code, None, None, at, LinkUse::Take)
+            .await;
         assert_eq!(opened.unwrap_err(), LinkError::Cancelled);
     }
-    let env = app
-        .post(
-            LAUNCH,
-            KEY_A,
-            &json!({"pcode": m.pcode2, "conferenceId": m.conference_id, "name": "x"}),
-        )
-        .await;
-    assert_eq!(env["status"], 50713, "{env}");
+    app.expect(
+        LAUNCH,
+        KEY_A,
+        &json!({"pcode": m.pcode2, "conferenceId": m.conference_id, "name": "x"}),
+        50713,
+    )
+    .await;
 }

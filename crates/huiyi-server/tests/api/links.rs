@@ -9,12 +9,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_secure_link_admits_exactly_its_usable_count_across_two_replicas() {
-    let (database, _guard) = fresh_database().await;
-    let store = huiyi_server::store::open(&database).await.unwrap();
-    store
-        .import(&fixtures(), huiyi_domain::time::now_unix())
-        .await
-        .unwrap();
+    let (database, _guard, _store) = seeded_database().await;
     let a = start_server(&database, &[]).await;
     let b = start_server(&database, &[]).await;
     let client = reqwest::Client::new();

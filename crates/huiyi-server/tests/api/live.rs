@@ -86,23 +86,10 @@ async fn three_people_meet_answer_a_roll_call_and_are_ended() {
 #[tokio::test]
 async fn the_waiting_room_holds_attendees_until_the_host_admits_them() {
     let app = spawn_app().await;
-    let env = app
-        .post(
-            "/confopenapi/room/reservConference",
-            KEY_A,
-            &json!({"userId": HOST_A, "title": "wait", "length": 60, "starttime": local_in_hours(1), "useWaitingRoom": 1}),
-        )
-        .await;
-    assert_eq!(env["status"], 0, "{env}");
+    let env = app.expect("/confopenapi/room/reservConference", KEY_A, &json!({"userId": HOST_A, "title": "wait", "length": 60, "starttime": local_in_hours(1), "useWaitingRoom": 1}), 0).await;
     let b = &env["result"];
     let cid = b["conferenceId"].as_str().unwrap().to_owned();
-    let base = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{cid}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
+    let base = app.base_info(&cid).await;
     let (host_code, guest_code) = (
         code_of(&base["result"]["hostJoinUrl"]),
         code_of(&base["result"]["attendeeJoinUrl"]),
@@ -152,23 +139,9 @@ async fn the_waiting_room_holds_attendees_until_the_host_admits_them() {
 #[tokio::test]
 async fn watchword_lock_and_join_window_are_enforced() {
     let app = spawn_app().await;
-    let env = app
-        .post(
-            "/confopenapi/room/reservConference",
-            KEY_A,
-            &json!({"userId": HOST_A, "title": "ww", "length": 60, "starttime": local_in_hours(1),
-                    "openWatchword": 1, "eventWatchword": "芝麻开门"}),
-        )
-        .await;
-    assert_eq!(env["status"], 0, "{env}");
+    let env = app.expect("/confopenapi/room/reservConference", KEY_A, &json!({"userId": HOST_A, "title": "ww", "length": 60, "starttime": local_in_hours(1), "openWatchword": 1, "eventWatchword": "芝麻开门"}), 0).await;
     let cid = env["result"]["conferenceId"].as_str().unwrap().to_owned();
-    let base = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{cid}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
+    let base = app.base_info(&cid).await;
     let host_code = code_of(&base["result"]["hostJoinUrl"]);
     let guest_code = code_of(&base["result"]["attendeeJoinUrl"]);
     let wrong = open(&app.url, &guest_code, join("G", "g1")).await;
@@ -279,11 +252,7 @@ async fn presence_reaches_pages_on_another_replica() {
 /// is told, and the meeting stays ended.
 #[tokio::test]
 async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
-    let app = spawn_app_with(|c| {
-        c.session_grace_secs = 1;
-        c.worker_tick_ms = Some(NEVER_MS);
-    })
-    .await;
+    let app = spawn_app_stepped(1).await;
     let env = app
         .post(
             "/confopenapi/room/reservConference",
@@ -292,13 +261,7 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
         )
         .await;
     let cid = env["result"]["conferenceId"].as_str().unwrap().to_owned();
-    let base = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{cid}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
+    let base = app.base_info(&cid).await;
     let mut guest = open(
         &app.url,
         &code_of(&base["result"]["attendeeJoinUrl"]),
@@ -308,13 +271,7 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
     assert_eq!(guest.hello["waiting"], true);
     // The worker looks long after the grace period: the one waiting keeps it open.
     assert_eq!(app.close_idle_at(now_ms() + 3_600_000).await, 0);
-    let b = app
-        .store
-        .booking_anywhere(&huiyi_domain::ConferenceId::parse(&cid).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let held = sessions_of(&app.database_url, b.event_id).await;
+    let held = app.sessions_for(&cid).await;
     assert_eq!(held.len(), 1);
     assert!(held[0].is_open(), "still open for the one waiting");
     let mut host = open(
@@ -332,7 +289,7 @@ async fn the_waiting_room_outlasts_the_grace_period_until_the_host_comes() {
     // nothing.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.status(&cid).await.0, 4, "nobody reopened it");
-    assert_eq!(sessions_of(&app.database_url, b.event_id).await.len(), 1);
+    assert_eq!(app.sessions_for(&cid).await.len(), 1);
 }
 
 /// Books a room-era meeting with these settings; returns (conferenceId, host code, attendee
@@ -346,17 +303,10 @@ async fn room_meeting(
         body[k] = v.clone();
     }
     let env = app
-        .post("/confopenapi/room/reservConference", KEY_A, &body)
+        .expect("/confopenapi/room/reservConference", KEY_A, &body, 0)
         .await;
-    assert_eq!(env["status"], 0, "{env}");
     let cid = env["result"]["conferenceId"].as_str().unwrap().to_owned();
-    let base = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{cid}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
+    let base = app.base_info(&cid).await;
     let r = &base["result"];
     (
         cid,
@@ -387,13 +337,7 @@ async fn join_tags_are_picked_from_the_list_and_kept_on_the_participant() {
     let page = open(&app.url, &guest_code, ok).await;
     assert_eq!(page.hello["type"], "joined", "{}", page.hello);
     assert_eq!(page.hello["state"]["participants"][0]["tag"], "研发");
-    let b = app
-        .store
-        .booking_anywhere(&huiyi_domain::ConferenceId::parse(&cid).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let session = &sessions_of(&app.database_url, b.event_id).await[0];
+    let session = &app.sessions_for(&cid).await[0];
     let people = session_participants(&app.database_url, session.id).await;
     assert_eq!(
         people[0].participant.tag, "研发",

@@ -1,5 +1,6 @@
 //! Health, readiness, metrics, configuration file, and migrations racing across replicas.
 
+use crate::common::process::*;
 use crate::common::*;
 use std::process::Command;
 
@@ -111,11 +112,7 @@ async fn replicas_starting_together_migrate_once_safely() {
         .collect();
     for h in handles {
         let out = h.join().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(&out);
     }
     let store = huiyi_server::store::open(&db).await.unwrap();
     store
@@ -157,16 +154,14 @@ async fn serve_reads_a_toml_config_file_and_flags_override_it() {
         .import(&fixtures(), huiyi_domain::time::now_unix())
         .await
         .unwrap();
-    let v: serde_json::Value = client
-        .post(format!("{url}/conference/conference/reservConference2"))
-        .header("token", KEY_A)
-        .json(&serde_json::json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(3)}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: serde_json::Value = post_to(
+        &client,
+        &url,
+        "/conference/conference/reservConference2",
+        KEY_A,
+        &serde_json::json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(3)}),
+    )
+    .await;
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(v["status"], 0, "{v}");
@@ -201,7 +196,7 @@ async fn migrate_and_admin_take_the_config_file() {
         .arg(&cfg)
         .output()
         .unwrap();
-    assert!(migrated.status.success(), "{migrated:?}");
+    succeeded(&migrated);
     let file = dir.path().join("fixtures.json");
     std::fs::write(&file, serde_json::to_vec(&fixtures()).unwrap()).unwrap();
     let imported = huiyi()
@@ -210,7 +205,7 @@ async fn migrate_and_admin_take_the_config_file() {
         .env("HUIYI_CONFIG", &cfg)
         .output()
         .unwrap();
-    assert!(imported.status.success(), "{imported:?}");
+    succeeded(&imported);
     let store = huiyi_server::store::open(&db).await.unwrap();
     assert_eq!(
         store.customer_count().await.unwrap(),
@@ -222,7 +217,7 @@ async fn migrate_and_admin_take_the_config_file() {
         .arg(&cfg)
         .output()
         .unwrap();
-    assert!(key.status.success(), "{key:?}");
+    succeeded(&key);
     let printed = String::from_utf8(key.stdout).unwrap();
     let hash = huiyi_domain::secrets::KeyHash::of(printed.trim());
     assert!(store.credential(hash.as_str()).await.unwrap().is_some());
@@ -239,7 +234,7 @@ async fn migrate_and_admin_take_the_config_file() {
         )
         .output()
         .unwrap();
-    assert!(elsewhere.status.success(), "{elsewhere:?}");
+    succeeded(&elsewhere);
     assert!(by_env.exists(), "migrated the environment's database");
     let flagged = huiyi()
         .args(["migrate", "--config"])
@@ -252,7 +247,7 @@ async fn migrate_and_admin_take_the_config_file() {
         )
         .output()
         .unwrap();
-    assert!(flagged.status.success(), "{flagged:?}");
+    succeeded(&flagged);
     assert!(by_flag.exists(), "migrated the flag's database");
 
     std::fs::write(

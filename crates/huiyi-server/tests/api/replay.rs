@@ -63,13 +63,7 @@ async fn v1_examples_replay_with_the_reference_shapes() {
     assert_eq!(e["pcode2"], r["pcode2"], "passcodes stay");
 
     // 4: the host's list covers the edited meeting.
-    let list = app
-        .post(
-            "/conference/business/getConferenceList",
-            KEY_A,
-            &json!({"userId": HOST_A}),
-        )
-        .await;
+    let list = app.host_list(HOST_A).await;
     // `list` is keyed by local date: each of our dates is compared with the example's date.
     let mut expected = example("04-getConferenceList.response.json");
     let day = expected["result"]["list"]["2020-07-07"].clone();
@@ -85,13 +79,7 @@ async fn v1_examples_replay_with_the_reference_shapes() {
     assert_eq!(list["result"]["totalNum"], 1);
 
     // 5: base info by path.
-    let info = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{conference_id}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
+    let info = app.base_info(&conference_id).await;
     assert_same_shape("05-getConferenceBaseInfoById.response.json", &info);
     assert_eq!(info["result"]["total_invitee"], "1");
     assert_eq!(
@@ -119,13 +107,7 @@ async fn v1_examples_replay_with_the_reference_shapes() {
         )
         .await;
     assert_same_shape("03-cancelReservConference.response.json", &cancelled);
-    let after = app
-        .post(
-            "/conference/conference/getConfStatus",
-            KEY_A,
-            &json!({"conferenceId": conference_id}),
-        )
-        .await;
+    let after = app.conf_status(&conference_id).await;
     assert_eq!(after["result"]["confStatus"], 0);
 }
 
@@ -242,13 +224,7 @@ async fn access_number_lists_are_arrays_even_when_none_are_configured() {
     let app = spawn_app_with(|c| c.access_numbers.clear()).await;
     let booked = app.book(KEY_A, HOST_A, 24).await;
     let conference_id = booked["conferenceId"].as_str().unwrap();
-    let infos = app
-        .post(
-            "/confopenapi/room/conference/infos",
-            KEY_A,
-            &json!({"conferenceId": conference_id}),
-        )
-        .await;
+    let infos = app.infos(conference_id).await;
     let admin = app
         .post(
             "/confopenapi/room/conference/listByAdmin",
@@ -272,12 +248,6 @@ async fn access_number_lists_are_arrays_even_when_none_are_configured() {
             "{what}: {item}"
         );
     }
-    let base = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{conference_id}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
+    let base = app.base_info(conference_id).await;
     assert_eq!(base["result"]["accessNum"], json!([]), "{base}");
 }

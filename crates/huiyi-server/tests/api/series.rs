@@ -25,13 +25,13 @@ fn unix(local: &str, zone: Zone) -> i64 {
 
 async fn room_list(app: &TestApp, from: i64, to: i64, in_cycle: i64) -> Vec<Value> {
     let v = app
-        .post(
+        .expect(
             ROOM_LIST,
             KEY_A,
             &json!({"userId": HOST_A, "startTime": from, "endTime": to, "inCycle": in_cycle}),
+            0,
         )
         .await;
-    assert_eq!(v["status"], 0, "{v}");
     v["result"].as_array().unwrap().clone()
 }
 
@@ -39,14 +39,7 @@ async fn room_list(app: &TestApp, from: i64, to: i64, in_cycle: i64) -> Vec<Valu
 async fn v1_weekly_series_lists_each_occurrence_at_its_local_time() {
     let app = spawn_app().await;
     let start = format!("{} 09:30:00", day(2));
-    let booked = app
-        .post(
-            V1_BOOK,
-            KEY_A,
-            &json!({"userId": HOST_A, "title": "Stand-up", "length": 15, "starttime": start, "cycle": 2, "periodEndDate": day(2 + 21)}),
-        )
-        .await;
-    assert_eq!(booked["status"], 0, "{booked}");
+    let booked = app.expect(V1_BOOK, KEY_A, &json!({"userId": HOST_A, "title": "Stand-up", "length": 15, "starttime": start, "cycle": 2, "periodEndDate": day(2 + 21)}), 0).await;
     let id = booked["result"]["conferenceId"]
         .as_str()
         .unwrap()
@@ -76,21 +69,9 @@ async fn v1_weekly_series_lists_each_occurrence_at_its_local_time() {
     }
 
     // Status and infos speak of the next occurrence; the series shows as calType M.
-    let status = app
-        .post(
-            "/conference/conference/getConfStatus",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
+    let status = app.conf_status(&id).await;
     assert_eq!(status["result"]["confStatus"], 1);
-    let infos = app
-        .post(
-            "/confopenapi/room/conference/infos",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
+    let infos = app.infos(&id).await;
     let item = &infos["result"][0];
     assert_eq!(item["calType"], "M");
     assert_eq!(item["startTime"], unix(&start, shanghai()));
@@ -108,18 +89,7 @@ async fn v1_weekly_series_lists_each_occurrence_at_its_local_time() {
 async fn room_series_one_occurrence_versus_the_whole() {
     let app = spawn_app().await;
     let first = unix(&format!("{} 14:00:00", day(3)), shanghai());
-    let booked = app
-        .post(
-            ROOM_BOOK,
-            KEY_A,
-            &json!({
-                "userId": HOST_A, "title": "Review", "length": 60, "starttime": shanghai().format(first),
-                "cycle": 1, "repeatEndDate": first + 20 * 86_400,
-                "cycleRole": {"frequency": "daily", "interval": 2}
-            }),
-        )
-        .await;
-    assert_eq!(booked["status"], 0, "{booked}");
+    let booked = app.expect(ROOM_BOOK, KEY_A, &json!({ "userId": HOST_A, "title": "Review", "length": 60, "starttime": shanghai().format(first), "cycle": 1, "repeatEndDate": first + 20 * 86_400, "cycleRole": {"frequency": "daily", "interval": 2} }), 0).await;
     let id = booked["result"]["conferenceId"]
         .as_str()
         .unwrap()
@@ -146,14 +116,13 @@ async fn room_series_one_occurrence_versus_the_whole() {
 
     // Cancel the third occurrence alone.
     let third = starts[2];
-    let c = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "singleStartTime": third}),
-        )
-        .await;
-    assert_eq!(c["status"], 0, "{c}");
+    app.expect(
+        "/confopenapi/room/cancelReservConference",
+        KEY_A,
+        &json!({"conferenceId": id, "singleStartTime": third}),
+        0,
+    )
+    .await;
     let after = room_list(&app, from, to, 1).await;
     let left: Vec<i64> = after
         .iter()
@@ -187,34 +156,25 @@ async fn room_series_one_occurrence_versus_the_whole() {
         v1["result"]["totalNum"], 10,
         "the cancelled occurrence is gone from the v1 list"
     );
-    let again = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "singleStartTime": third}),
-        )
-        .await;
-    assert_eq!(again["status"], 50710);
-    let nowhere = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "singleStartTime": third + 3600}),
-        )
-        .await;
-    assert_eq!(nowhere["status"], 50103, "{nowhere}");
+    app.expect(
+        "/confopenapi/room/cancelReservConference",
+        KEY_A,
+        &json!({"conferenceId": id, "singleStartTime": third}),
+        50710,
+    )
+    .await;
+    app.expect(
+        "/confopenapi/room/cancelReservConference",
+        KEY_A,
+        &json!({"conferenceId": id, "singleStartTime": third + 3600}),
+        50103,
+    )
+    .await;
 
     // Move and retitle the fifth occurrence alone.
     let fifth = starts[4];
     let moved_to = fifth + 3 * 3600;
-    let m = app
-        .post(
-            "/confopenapi/room/updateReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "singleStartTime": fifth, "starttime": shanghai().format(moved_to), "title": "Review (moved)"}),
-        )
-        .await;
-    assert_eq!(m["status"], 0, "{m}");
+    app.expect("/confopenapi/room/updateReservConference", KEY_A, &json!({"conferenceId": id, "singleStartTime": fifth, "starttime": shanghai().format(moved_to), "title": "Review (moved)"}), 0).await;
     let after = room_list(&app, from, to, 1).await;
     let moved: Vec<&Value> = after.iter().filter(|i| i["oriStart"] == fifth).collect();
     assert_eq!(moved.len(), 1);
@@ -228,14 +188,13 @@ async fn room_series_one_occurrence_versus_the_whole() {
     );
 
     // Retitling the whole series changes every occurrence still to come, not the moved title.
-    let w = app
-        .post(
-            "/confopenapi/room/updateReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "title": "Weekly review"}),
-        )
-        .await;
-    assert_eq!(w["status"], 0, "{w}");
+    app.expect(
+        "/confopenapi/room/updateReservConference",
+        KEY_A,
+        &json!({"conferenceId": id, "title": "Weekly review"}),
+        0,
+    )
+    .await;
     let after = room_list(&app, from, to, 1).await;
     assert_eq!(after.len(), 10);
     assert!(
@@ -250,14 +209,7 @@ async fn room_series_one_occurrence_versus_the_whole() {
     );
 
     // Cancelling the series cancels every occurrence to come.
-    let c = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
-    assert_eq!(c["status"], 0);
+    app.cancel(&id).await;
     assert!(
         room_list(&app, from, to, 1)
             .await
@@ -282,15 +234,7 @@ async fn weekly_nine_oclock_stays_nine_oclock_across_dst() {
         };
         let start = format!("{year}-12-07 09:00:00");
         let until = unix(&format!("{}-04-19 00:00:00", year + 1), zone);
-        let b = app
-            .post(
-                ROOM_BOOK,
-                KEY_A,
-                &json!({"userId": HOST_A2, "title": zone_name, "length": 30, "starttime": start, "timezone": zone_name,
-                        "cycle": 1, "repeatEndDate": until, "cycleRole": {"frequency": "weekly", "interval": 1, "byday": "MO"}}),
-            )
-            .await;
-        assert_eq!(b["status"], 0, "{zone_name}: {b}");
+        app.expect(ROOM_BOOK, KEY_A, &json!({"userId": HOST_A2, "title": zone_name, "length": 30, "starttime": start, "timezone": zone_name, "cycle": 1, "repeatEndDate": until, "cycleRole": {"frequency": "weekly", "interval": 1, "byday": "MO"}}), 0).await;
         let items: Vec<Value> = app
             .post(ROOM_LIST, KEY_A, &json!({"userId": HOST_A2, "startTime": unix(&start, zone) - 60, "endTime": until + 86_400, "inCycle": 1}))
             .await["result"]
@@ -384,14 +328,10 @@ async fn bad_rules_are_refused_with_50103() {
         ),
     ];
     for (body, mentions) in cases {
-        let v = app.post(ROOM_BOOK, KEY_A, &body).await;
-        assert_eq!(v["status"], 50103, "{body}: {v}");
+        let v = app.expect(ROOM_BOOK, KEY_A, &body, 50103).await;
         assert!(v["msg"].as_str().unwrap().contains(mentions), "{body}: {v}");
     }
-    let v1 = app
-        .post(V1_BOOK, KEY_A, &json!({"userId": HOST_A, "length": 30, "starttime": starttime, "cycle": 2, "periodEndDate": "someday"}))
-        .await;
-    assert_eq!(v1["status"], 50103);
+    let v1 = app.expect(V1_BOOK, KEY_A, &json!({"userId": HOST_A, "length": 30, "starttime": starttime, "cycle": 2, "periodEndDate": "someday"}), 50103).await;
     assert!(
         v1["msg"].as_str().unwrap().contains("periodEndDate"),
         "{v1}"
@@ -457,14 +397,7 @@ async fn admin_paging_is_stable_while_bookings_are_added() {
     let mut occurrences = 0;
     let mut after = 0;
     loop {
-        let page = app
-            .post(
-                "/confopenapi/room/conference/listByAdmin",
-                ADMIN_KEY_A,
-                &json!({"adminUserId": ADMIN_A, "startTime": from, "endTime": to, "limit": 37, "eventIdFilter": after}),
-            )
-            .await;
-        assert_eq!(page["status"], 0, "{page}");
+        let page = app.expect("/confopenapi/room/conference/listByAdmin", ADMIN_KEY_A, &json!({"adminUserId": ADMIN_A, "startTime": from, "endTime": to, "limit": 37, "eventIdFilter": after}), 0).await;
         let items = page["result"].as_array().unwrap();
         if items.is_empty() {
             break;
@@ -511,14 +444,7 @@ async fn an_occurrence_moved_before_the_series_start_is_listed() {
         .unwrap()
         .to_owned();
     let earlier = first - 2 * 86_400;
-    let m = app
-        .post(
-            "/confopenapi/room/updateReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "singleStartTime": first, "starttime": shanghai().format(earlier)}),
-        )
-        .await;
-    assert_eq!(m["status"], 0, "{m}");
+    app.expect("/confopenapi/room/updateReservConference", KEY_A, &json!({"conferenceId": id, "singleStartTime": first, "starttime": shanghai().format(earlier)}), 0).await;
     let only_then = room_list(&app, earlier - 3600, earlier + 3600, 1).await;
     assert_eq!(only_then.len(), 1, "{only_then:?}");
     assert_eq!(only_then[0]["startTime"], earlier);
@@ -532,27 +458,18 @@ async fn a_whole_series_edit_leaves_begun_occurrences_as_they_were() {
     let app = spawn_app().await;
     let now = huiyi_domain::time::now_unix();
     let first = now - 240; // began four minutes ago (inside the booking grace)
-    let booked = app
-        .post(
-            ROOM_BOOK,
-            KEY_A,
-            &json!({"userId": HOST_A, "title": "Daily", "length": 30, "starttime": shanghai().format(first),
-                    "cycle": 1, "repeatEndDate": first + 3 * 86_400, "cycleRole": {"frequency": "daily", "interval": 1}}),
-        )
-        .await;
-    assert_eq!(booked["status"], 0, "{booked}");
+    let booked = app.expect(ROOM_BOOK, KEY_A, &json!({"userId": HOST_A, "title": "Daily", "length": 30, "starttime": shanghai().format(first), "cycle": 1, "repeatEndDate": first + 3 * 86_400, "cycleRole": {"frequency": "daily", "interval": 1}}), 0).await;
     let id = booked["result"]["conferenceId"]
         .as_str()
         .unwrap()
         .to_owned();
-    let edit = app
-        .post(
-            "/confopenapi/room/updateReservConference",
-            KEY_A,
-            &json!({"conferenceId": id, "title": "Daily v2", "length": 45}),
-        )
-        .await;
-    assert_eq!(edit["status"], 0, "{edit}");
+    app.expect(
+        "/confopenapi/room/updateReservConference",
+        KEY_A,
+        &json!({"conferenceId": id, "title": "Daily v2", "length": 45}),
+        0,
+    )
+    .await;
     let items = room_list(&app, first - 60, first + 5 * 86_400, 1).await;
     assert_eq!(items.len(), 4, "{items:?}");
     assert_eq!(items[0]["startTime"], first);
@@ -566,13 +483,7 @@ async fn a_whole_series_edit_leaves_begun_occurrences_as_they_were() {
         assert_eq!(it["length"], 45);
     }
     // The status speaks of the running occurrence.
-    let status = app
-        .post(
-            "/conference/conference/getConfStatus",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
+    let status = app.conf_status(&id).await;
     assert_eq!(status["result"]["confStatus"], 1);
     assert_eq!(status["result"]["mayJoin"], 1);
 }

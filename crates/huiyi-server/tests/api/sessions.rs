@@ -3,21 +3,14 @@
 //! test runs on SQLite, and on PostgreSQL when `HUIYI_TEST_POSTGRES_URL` is set.
 
 use crate::common::*;
+use huiyi_domain::Fact;
 use huiyi_domain::session::EndReason;
-use huiyi_domain::{Fact, SessionState};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Every session of the conference's booking, oldest first.
-async fn sessions(app: &TestApp, conference_id: &str) -> Vec<SessionState> {
-    let cid = huiyi_domain::ConferenceId::parse(conference_id).unwrap();
-    let b = app.store.booking_anywhere(&cid).await.unwrap().unwrap();
-    sessions_of(&app.database_url, b.event_id).await
-}
-
 async fn fact_count(app: &TestApp, conference_id: &str) -> usize {
     let mut n = 0;
-    for s in sessions(app, conference_id).await {
+    for s in app.sessions_for(conference_id).await {
         n += app.store.session_facts(s.id).await.unwrap().len();
     }
     n
@@ -25,20 +18,8 @@ async fn fact_count(app: &TestApp, conference_id: &str) -> usize {
 
 /// What each listing says of the conference's status.
 async fn listed_statuses(app: &TestApp, conference_id: &str) -> Vec<i64> {
-    let base = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{conference_id}"),
-            KEY_A,
-            &json!({}),
-        )
-        .await;
-    let infos = app
-        .post(
-            "/confopenapi/room/conference/infos",
-            KEY_A,
-            &json!({"conferenceId": conference_id}),
-        )
-        .await;
+    let base = app.base_info(conference_id).await;
+    let infos = app.infos(conference_id).await;
     let now = huiyi_domain::time::now_unix();
     let window =
         json!({"userId": HOST_A, "startTime": now - 86_400, "endTime": now + 86_400, "inCycle": 1});
@@ -113,7 +94,7 @@ async fn lifecycle_from_created_to_ended() {
         .await;
     assert_eq!(app.status(&cid).await, (4, 0, 1), "ended; may be reopened");
     assert_eq!(listed_statuses(&app, &cid).await, vec![4; 4]);
-    let held = sessions(&app, &cid).await;
+    let held = app.sessions_for(&cid).await;
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].closed_ms, Some(t + 5));
     let people = session_participants(&app.database_url, held[0].id).await;
@@ -165,7 +146,7 @@ async fn reopening_within_twelve_hours_opens_a_second_session() {
         &second["sessions"][0]["tempConferenceId"],
     );
     assert_ne!(a, b, "a new session has a new tempConferenceId");
-    let held = sessions(&app, &cid).await;
+    let held = app.sessions_for(&cid).await;
     assert_eq!(held.len(), 2);
     assert_eq!(held[0].closed_ms, Some(t + 10));
     assert!(held[1].is_open());
@@ -177,7 +158,7 @@ async fn reopening_within_twelve_hours_opens_a_second_session() {
         .await;
     assert_eq!((http, env["status"].as_i64()), (409, Some(50713)), "{env}");
     assert!(env["msg"].as_str().unwrap().contains("joining is closed"));
-    assert!(sessions(&app, &late).await.is_empty());
+    assert!(app.sessions_for(&late).await.is_empty());
     assert_eq!(app.status(&late).await, (5, 0, 0));
 }
 
@@ -262,7 +243,7 @@ async fn bad_signatures_stale_timestamps_and_tampered_bodies_are_refused() {
     // No signature at all.
     let (http, _) = app.media_raw(&now.to_string(), "", body.clone()).await;
     assert_eq!(http, 401);
-    assert!(sessions(&app, &cid).await.is_empty(), "nothing stored");
+    assert!(app.sessions_for(&cid).await.is_empty(), "nothing stored");
     assert_eq!(app.status(&cid).await, (1, 0, 1));
     // The same request, signed right, is taken.
     let (http, _) = app
@@ -311,7 +292,7 @@ async fn a_left_before_its_joined_is_kept_and_paired() {
     )])
     .await;
     assert_eq!(app.status(&cid).await.1, 1, "joined then left: gone");
-    let s = &sessions(&app, &cid).await[0];
+    let s = &app.sessions_for(&cid).await[0];
     let facts = app.store.session_facts(s.id).await.unwrap();
     let kinds: Vec<(&str, i64)> = facts.iter().map(|f| (f.fact.kind(), f.at_ms)).collect();
     assert_eq!(
@@ -361,7 +342,7 @@ async fn a_batch_is_all_or_nothing() {
         .await;
     assert_eq!((http, env["status"].as_i64()), (400, Some(50103)), "{env}");
     assert!(
-        sessions(&app, &cid).await.is_empty(),
+        app.sessions_for(&cid).await.is_empty(),
         "nothing of any batch stored"
     );
     assert_eq!(app.status(&cid).await, (1, 0, 1));
@@ -389,16 +370,12 @@ async fn the_session_worker_runs_on_its_tick() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         waited += 1;
     }
-    assert_eq!(sessions(&app, &cid).await[0].closed_ms, Some(t + 5));
+    assert_eq!(app.sessions_for(&cid).await[0].closed_ms, Some(t + 5));
 }
 
 #[tokio::test]
 async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
-    let app = spawn_app_with(|c| {
-        c.session_grace_secs = 60;
-        c.worker_tick_ms = Some(NEVER_MS);
-    })
-    .await;
+    let app = spawn_app_stepped(60).await;
     let cid = app.book_id(KEY_A, HOST_A, 1).await;
     let t = now_ms();
     app.events(vec![
@@ -422,7 +399,7 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
     assert_eq!(a + b, 1, "closed exactly once");
     assert_eq!(app.close_idle_at(t + 5 + 120_000).await, 0);
     assert_eq!(app.status(&cid).await.0, 4);
-    let held = sessions(&app, &cid).await;
+    let held = app.sessions_for(&cid).await;
     assert_eq!(held.len(), 1);
     assert_eq!(
         held[0].closed_ms,
@@ -462,22 +439,13 @@ async fn everyone_leaving_closes_the_session_once_after_the_grace_period() {
     .await;
     assert_eq!(app.close_idle_at(t + 3_600_000).await, 0);
     assert_eq!(app.status(&cid).await, (2, 1, 1));
-    assert_eq!(sessions(&app, &cid).await.len(), 2);
+    assert_eq!(app.sessions_for(&cid).await.len(), 2);
 }
 
 #[tokio::test]
 async fn a_session_belongs_to_one_occurrence_of_a_series() {
     let app = spawn_app().await;
-    let env = app
-        .post(
-            "/confopenapi/room/reservConference",
-            KEY_A,
-            &json!({"userId": HOST_A, "title": "daily", "length": 60, "starttime": local_in_hours(1),
-                    "cycle": 1, "cycleRole": {"frequency": "daily", "interval": 1},
-                    "repeatEndDate": huiyi_domain::time::now_unix() + 5 * 86_400}),
-        )
-        .await;
-    assert_eq!(env["status"], 0, "{env}");
+    let env = app.expect("/confopenapi/room/reservConference", KEY_A, &json!({"userId": HOST_A, "title": "daily", "length": 60, "starttime": local_in_hours(1), "cycle": 1, "cycleRole": {"frequency": "daily", "interval": 1}, "repeatEndDate": huiyi_domain::time::now_unix() + 5 * 86_400}), 0).await;
     let cid = env["result"]["conferenceId"].as_str().unwrap().to_owned();
     let b = app
         .store
@@ -491,7 +459,7 @@ async fn a_session_belongs_to_one_occurrence_of_a_series() {
     let r = app.events(vec![joined]).await;
     assert_eq!(r["sessions"][0]["occurrenceStart"], first);
     assert_eq!(app.status(&cid).await, (2, 1, 1));
-    let held = sessions(&app, &cid).await;
+    let held = app.sessions_for(&cid).await;
     assert_eq!(held[0].occurrence, first);
     // The next day's occurrence is not open for joining yet.
     let mut next = participant_event("se-2", "participant.joined", &cid, "host", now_ms());
@@ -537,35 +505,29 @@ async fn a_meeting_its_host_has_ended_can_no_longer_be_edited_or_cancelled() {
     )])
     .await;
     let edit = json!({"conferenceId": cid, "userId": HOST_A, "title": "renamed while live"});
-    let live = app
-        .post(
-            "/conference/conference/updateReservConference",
-            KEY_A,
-            &edit,
-        )
-        .await;
-    assert_eq!(
-        live["status"], 0,
-        "a live meeting may still be edited: {live}"
-    );
+    app.expect(
+        "/conference/conference/updateReservConference",
+        KEY_A,
+        &edit,
+        0,
+    )
+    .await;
     app.events(vec![room_event("ed-2", "session.ended", &cid, t + 1)])
         .await;
-    let ended = app
-        .post(
-            "/conference/conference/updateReservConference",
-            KEY_A,
-            &edit,
-        )
-        .await;
-    assert_eq!(ended["status"], 50711, "{ended}");
-    let cancel = app
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"conferenceId": cid, "userId": HOST_A}),
-        )
-        .await;
-    assert_eq!(cancel["status"], 50711, "{cancel}");
+    app.expect(
+        "/conference/conference/updateReservConference",
+        KEY_A,
+        &edit,
+        50711,
+    )
+    .await;
+    app.expect(
+        "/confopenapi/room/cancelReservConference",
+        KEY_A,
+        &json!({"conferenceId": cid, "userId": HOST_A}),
+        50711,
+    )
+    .await;
     assert_eq!(app.status(&cid).await.0, 4);
 }
 
@@ -590,7 +552,7 @@ async fn a_leave_after_the_end_does_not_reopen_the_meeting() {
     )])
     .await;
     assert_eq!(app.status(&cid).await, (4, 0, 1));
-    assert_eq!(sessions(&app, &cid).await.len(), 1);
+    assert_eq!(app.sessions_for(&cid).await.len(), 1);
 }
 
 /// getConfStatus answers from the hot meeting state: exact at once on the replica that made a
@@ -640,14 +602,13 @@ async fn status_follows_changes_at_once_here_and_within_the_bound_elsewhere() {
     );
     until_on_b((2, 1, 1)).await;
 
-    let cancelled = a
-        .post(
-            "/confopenapi/room/cancelReservConference",
-            KEY_A,
-            &json!({"userId": HOST_A, "conferenceId": cid}),
-        )
-        .await;
-    assert_eq!(cancelled["status"], 0, "{cancelled}");
+    a.expect(
+        "/confopenapi/room/cancelReservConference",
+        KEY_A,
+        &json!({"userId": HOST_A, "conferenceId": cid}),
+        0,
+    )
+    .await;
     assert_eq!(
         a.status(&cid).await.0,
         0,
@@ -655,12 +616,11 @@ async fn status_follows_changes_at_once_here_and_within_the_bound_elsewhere() {
     );
     until_on_b((0, 1, 0)).await;
     // Another customer's key finds nothing, cached or not.
-    let theirs = b
-        .post(
-            "/conference/conference/getConfStatus",
-            KEY_B,
-            &json!({ "conferenceId": cid }),
-        )
-        .await;
-    assert_eq!(theirs["status"], 50709, "{theirs}");
+    b.expect(
+        "/conference/conference/getConfStatus",
+        KEY_B,
+        &json!({ "conferenceId": cid }),
+        50709,
+    )
+    .await;
 }

@@ -31,13 +31,7 @@ async fn another_customers_meeting_looks_missing() {
     let app = spawn_app().await;
     let booked = app.book(KEY_A, HOST_A, 24).await;
     let id = booked["conferenceId"].as_str().unwrap().to_owned();
-    let info = app
-        .post(
-            "/confopenapi/room/conference/infos",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
+    let info = app.infos(&id).await;
     let event = info["result"][0]["eventId"].clone();
     assert!(event.is_i64(), "{info}");
     let missing = "999999999";
@@ -71,14 +65,18 @@ async fn another_customers_meeting_looks_missing() {
             "{path}"
         );
     }
-    let theirs = app
-        .post(
-            &format!("/conference/conference/getConferenceBaseInfoById/6/{id}"),
-            KEY_B,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(theirs["status"], 50709);
+    for (path, body) in [
+        (
+            format!("/conference/conference/getConferenceBaseInfoById/6/{id}"),
+            json!({}),
+        ),
+        (
+            "/confopenapi/room/updateReservConference".to_owned(),
+            json!({"eventId": event, "length": 5}),
+        ),
+    ] {
+        app.expect(&path, KEY_B, &body, 50709).await;
+    }
     let theirs = app
         .get(
             &format!("/conference/conference/cancelReservConference/6/{id}//"),
@@ -86,31 +84,11 @@ async fn another_customers_meeting_looks_missing() {
         )
         .await;
     assert_eq!(theirs["status"], 50709);
-    let theirs = app
-        .post(
-            "/confopenapi/room/updateReservConference",
-            KEY_B,
-            &json!({"eventId": event, "length": 5}),
-        )
-        .await;
-    assert_eq!(theirs["status"], 50709);
 
     // A's meeting is untouched by all of that.
-    let mine = app
-        .post(
-            "/conference/conference/getConfStatus",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
+    let mine = app.conf_status(&id).await;
     assert_eq!(mine["result"]["confStatus"], 1, "{mine}");
-    let info = app
-        .post(
-            "/confopenapi/room/conference/infos",
-            KEY_A,
-            &json!({"conferenceId": id}),
-        )
-        .await;
+    let info = app.infos(&id).await;
     assert_eq!(info["result"][0]["title"], "t");
 }
 
@@ -128,7 +106,7 @@ async fn another_customers_user_looks_missing() {
             json!({"userId": HOST_A}),
         ),
         (
-            "/conference/conference/reservConference2",
+            RESERV2,
             json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(5)}),
         ),
     ] {
@@ -143,47 +121,34 @@ async fn another_customers_user_looks_missing() {
             msg_shape(&nobody, "55555555")
         );
     }
-    // By email too.
-    let theirs = app
-        .post(
+    // By email too; and B's admin listing never shows A's meetings (B has no admin key:
+    // refused outright).
+    for (path, body, want) in [
+        (
             "/conference/business/getConferenceList",
-            KEY_B,
-            &json!({"emailAccount": HOST_A_EMAIL}),
-        )
-        .await;
-    assert_eq!(theirs["status"], 51104);
-    // B's admin listing never shows A's meetings (B has no admin key: refused outright).
-    let listed = app
-        .post(
-            "/confopenapi/room/conference/listByAdmin",
-            KEY_B,
-            &json!({"adminUserId": HOST_B}),
-        )
-        .await;
-    assert_eq!(listed["status"], 51101);
+            json!({"emailAccount": HOST_A_EMAIL}),
+            51104,
+        ),
+        (LIST_BY_ADMIN, json!({"adminUserId": HOST_B}), 51101),
+    ] {
+        app.expect(path, KEY_B, &body, want).await;
+    }
 }
+
+const LIST_BY_ADMIN: &str = "/confopenapi/room/conference/listByAdmin";
+const RESERV2: &str = "/conference/conference/reservConference2";
 
 #[tokio::test]
 async fn keys_are_checked() {
     let app = spawn_app().await;
     let body = json!({"userId": HOST_A, "length": 30, "starttime": local_in_hours(5)});
+    let json_bytes = |v: &Value| v.to_string().into_bytes();
     let (_, none) = app
-        .post_raw(
-            "/conference/conference/reservConference2",
-            None,
-            "application/json",
-            body.to_string().into_bytes(),
-        )
+        .post_raw(RESERV2, None, "application/json", json_bytes(&body))
         .await;
     assert_eq!(none["status"], 50001);
-    let wrong = app
-        .post(
-            "/conference/conference/reservConference2",
-            "not-a-key-at-all-000000",
-            &body,
-        )
+    app.expect(RESERV2, "not-a-key-at-all-000000", &body, 50001)
         .await;
-    assert_eq!(wrong["status"], 50001);
     // A key refused once works as soon as it is imported: refusals are never cached.
     let mut late = fixtures();
     late.customers.clear();
@@ -197,32 +162,18 @@ async fn keys_are_checked() {
         .import(&late, huiyi_domain::time::now_unix())
         .await
         .unwrap();
-    let now_ok = app
-        .post(
-            "/conference/conference/reservConference2",
-            "not-a-key-at-all-000000",
-            &body,
-        )
+    app.expect(RESERV2, "not-a-key-at-all-000000", &body, 0)
         .await;
-    assert_eq!(now_ok["status"], 0, "{now_ok}");
     // Every accepted way of presenting a key works.
     let mut with_app_key = body.clone();
     with_app_key["appKey"] = json!(KEY_A);
     let (_, ok) = app
-        .post_raw(
-            "/conference/conference/reservConference2",
-            None,
-            "application/json",
-            with_app_key.to_string().into_bytes(),
-        )
+        .post_raw(RESERV2, None, "application/json", json_bytes(&with_app_key))
         .await;
     assert_eq!(ok["status"], 0, "{ok}");
     let r = app
         .client
-        .post(format!(
-            "{}/conference/conference/reservConference2",
-            app.url
-        ))
+        .post(format!("{}{RESERV2}", app.url))
         .header("authorization", format!("Bearer {KEY_A}"))
         .json(&body)
         .send()
@@ -230,22 +181,10 @@ async fn keys_are_checked() {
         .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["status"], 0);
     // An app key cannot use the admin listing; an admin key with a non-admin user cannot either.
-    let refused = app
-        .post(
-            "/confopenapi/room/conference/listByAdmin",
-            KEY_A,
-            &json!({"adminUserId": ADMIN_A}),
-        )
-        .await;
-    assert_eq!(refused["status"], 51101);
-    let refused = app
-        .post(
-            "/confopenapi/room/conference/listByAdmin",
-            ADMIN_KEY_A,
-            &json!({"adminUserId": HOST_A}),
-        )
-        .await;
-    assert_eq!(refused["status"], 51101);
+    for (key, admin) in [(KEY_A, ADMIN_A), (ADMIN_KEY_A, HOST_A)] {
+        let body = json!({"adminUserId": admin});
+        app.expect(LIST_BY_ADMIN, key, &body, 51101).await;
+    }
 }
 
 /// listByAdmin judges the credential and the admin before the window: a non-admin learns
@@ -270,19 +209,16 @@ async fn list_by_admin_checks_the_admin_before_the_window_and_serves_any_window(
             json!({"adminUserId": ADMIN_A, "startTime": 100, "endTime": 10}),
         ),
     ] {
-        let v = app
-            .post("/confopenapi/room/conference/listByAdmin", key, &body)
-            .await;
-        assert_eq!(v["status"], 51101, "not an admin: {v}");
+        app.expect(LIST_BY_ADMIN, key, &body, 51101).await;
     }
     let backwards = app
-        .post(
-            "/confopenapi/room/conference/listByAdmin",
+        .expect(
+            LIST_BY_ADMIN,
             ADMIN_KEY_A,
             &json!({"adminUserId": ADMIN_A, "startTime": 100, "endTime": 10}),
+            50103,
         )
         .await;
-    assert_eq!(backwards["status"], 50103, "{backwards}");
     assert!(
         backwards["msg"]
             .as_str()
@@ -292,14 +228,7 @@ async fn list_by_admin_checks_the_admin_before_the_window_and_serves_any_window(
     let mut seen = Vec::new();
     let mut query = everything.clone();
     for _ in 0..3 {
-        let page = app
-            .post(
-                "/confopenapi/room/conference/listByAdmin",
-                ADMIN_KEY_A,
-                &query,
-            )
-            .await;
-        assert_eq!(page["status"], 0, "{page}");
+        let page = app.expect(LIST_BY_ADMIN, ADMIN_KEY_A, &query, 0).await;
         let items = page["result"].as_array().unwrap();
         assert!(items.len() <= 1, "a page of limit 1: {page}");
         let Some(item) = items.first() else { break };

@@ -65,6 +65,58 @@ pub async fn fresh_database() -> (String, DbGuard) {
     }
 }
 
+/// A fresh database (as [`fresh_database`]) with the [`fixtures`] imported, and a store on it.
+pub async fn seeded_database() -> (String, DbGuard, Arc<dyn Store>) {
+    let (url, guard) = fresh_database().await;
+    let store = huiyi_server::store::open(&url).await.expect("open store");
+    store
+        .import(&fixtures(), huiyi_domain::time::now_unix())
+        .await
+        .expect("import fixtures");
+    (url, guard, store)
+}
+
+/// POSTs `body` with `key` to `path` on the server at `url`; the envelope, whatever its status.
+pub async fn post_to(
+    client: &reqwest::Client,
+    url: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> Value {
+    let r = client
+        .post(format!("{url}{path}"))
+        .header("token", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{url}{path}");
+    r.json().await.expect("every answer is a JSON envelope")
+}
+
+/// Posts a batch to the media event interface of the server at `url` with the given timestamp
+/// and signature headers: the HTTP status and the envelope.
+pub async fn post_media(
+    client: &reqwest::Client,
+    url: &str,
+    ts: &str,
+    sig: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let r = client
+        .post(format!("{url}/media/v1/events"))
+        .header("content-type", "application/json")
+        .header("x-huiyi-timestamp", ts)
+        .header("x-huiyi-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.expect("a JSON envelope"))
+}
+
 /// Reads of the database's rows that no service makes, for assertions.
 async fn inspector(database_url: &str) -> Box<dyn Inspect> {
     if database_url.starts_with("sqlite:") {
@@ -104,6 +156,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 
 /// A test server whose live pages share the database's fan-out (PostgreSQL `LISTEN`/`NOTIFY`),
 /// as `huiyi serve` does; [`TestApp::replica`] starts another on the same database.
+/// An app whose workers never run on their own (tests step them with
+/// [`TestApp::close_idle_at`]), with the given session grace period.
+pub async fn spawn_app_stepped(grace_secs: u64) -> TestApp {
+    spawn_app_with(|c| {
+        c.session_grace_secs = grace_secs;
+        c.worker_tick_ms = Some(NEVER_MS);
+    })
+    .await
+}
+
 pub async fn spawn_app_replicated() -> TestApp {
     let (database_url, guard) = fresh_database().await;
     serve_on(database_url, Some(guard), |_| {}, true).await
@@ -244,6 +306,14 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Posts as [`TestApp::post`] does and asserts the envelope's `status` is `want`; the
+    /// failure message shows the whole answer. Returns the answer.
+    pub async fn expect(&self, path: &str, key: &str, body: &Value, want: i64) -> Value {
+        let env = self.post(path, key, body).await;
+        assert_eq!(env["status"], want, "{path}: {env}");
+        env
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,
@@ -279,6 +349,47 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// Customer A's `getConfStatus` envelope for `conference_id`.
+    pub async fn conf_status(&self, conference_id: &str) -> Value {
+        let body = json!({"conferenceId": conference_id});
+        self.post("/conference/conference/getConfStatus", KEY_A, &body)
+            .await
+    }
+
+    /// Customer A's `getConferenceList` envelope for `host`.
+    pub async fn host_list(&self, host: i64) -> Value {
+        let body = json!({"userId": host});
+        self.post("/conference/business/getConferenceList", KEY_A, &body)
+            .await
+    }
+
+    /// Cancels customer A's `conference_id` (room-era cancel), asserting it succeeds.
+    pub async fn cancel(&self, conference_id: &str) -> Value {
+        let body = json!({"conferenceId": conference_id});
+        self.expect("/confopenapi/room/cancelReservConference", KEY_A, &body, 0)
+            .await
+    }
+
+    /// Customer A's `infos` envelope for `conference_id`.
+    pub async fn infos(&self, conference_id: &str) -> Value {
+        let body = json!({"conferenceId": conference_id});
+        self.post("/confopenapi/room/conference/infos", KEY_A, &body)
+            .await
+    }
+
+    /// Every session of the meeting `conference_id` (any customer's), oldest first.
+    pub async fn sessions_for(&self, conference_id: &str) -> Vec<SessionState> {
+        let id = huiyi_domain::ConferenceId::parse(conference_id).expect("a conferenceId");
+        let b = self.store.booking_anywhere(&id).await.unwrap();
+        sessions_of(&self.database_url, b.expect("a booked meeting").event_id).await
+    }
+
+    /// Customer A's `getConferenceBaseInfoById` envelope for `conference_id` (its links).
+    pub async fn base_info(&self, conference_id: &str) -> Value {
+        let path = format!("/conference/conference/getConferenceBaseInfoById/6/{conference_id}");
+        self.post(&path, KEY_A, &json!({})).await
+    }
+
     /// Books a meeting for `host` starting `hours_ahead` from now; returns the result.
     /// Books as [`TestApp::book`] does and gives the new meeting's conferenceId.
     pub async fn book_id(&self, key: &str, host: i64, hours_ahead: i64) -> String {
@@ -287,14 +398,10 @@ impl TestApp {
     }
 
     pub async fn book(&self, key: &str, host: i64, hours_ahead: i64) -> Value {
+        let body = json!({"userId": host, "title": "t", "length": 60, "starttime": local_in_hours(hours_ahead)});
         let env = self
-            .post(
-                "/conference/conference/reservConference2",
-                key,
-                &json!({"userId": host, "title": "t", "length": 60, "starttime": local_in_hours(hours_ahead)}),
-            )
+            .expect("/conference/conference/reservConference2", key, &body, 0)
             .await;
-        assert_eq!(env["status"], 0, "{env}");
         env["result"].clone()
     }
 }
@@ -310,18 +417,7 @@ impl TestApp {
 
     /// Posts to the media event interface with the given timestamp and signature headers.
     pub async fn media_raw(&self, ts: &str, sig: &str, body: Vec<u8>) -> (u16, Value) {
-        let r = self
-            .client
-            .post(format!("{}/media/v1/events", self.url))
-            .header("content-type", "application/json")
-            .header("x-huiyi-timestamp", ts)
-            .header("x-huiyi-signature", sig)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.expect("a JSON envelope"))
+        post_media(&self.client, &self.url, ts, sig, body).await
     }
 
     /// Posts events and asserts they were taken; returns the answer's `result`.

@@ -1,6 +1,6 @@
 //! The real `huiyi` binary, started as a child process.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn huiyi() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_huiyi"));
@@ -52,4 +52,25 @@ pub async fn start_server(database: &str, extra: &[&str]) -> Server {
     let url = format!("http://127.0.0.1:{port}");
     super::wait_ready(&reqwest::Client::new(), &url).await;
     Server { child, url }
+}
+
+/// Asserts the command succeeded (showing what it wrote to stderr if not); its stdout.
+pub fn succeeded(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts the command failed (showing its stdout if not); what it wrote to stderr.
+pub fn failed(out: &Output) -> String {
+    assert!(
+        !out.status.success(),
+        "expected a failure: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }

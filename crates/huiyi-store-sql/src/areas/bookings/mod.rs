@@ -6,7 +6,7 @@ mod batch;
 mod rows;
 mod write;
 
-use crate::backend::CAPABILITIES;
+use crate::backend::{CAPABILITIES, Db};
 use crate::capabilities::Writers;
 use crate::store::SqlStore;
 use crate::support::{MAX_LENGTH_SECS, check_length, db_error, json};
@@ -109,6 +109,27 @@ async fn why_unchanged(store: &SqlStore, b: &Booking) -> StoreError {
         Ok(None) => StoreError::NotFound,
         Ok(Some(_)) => StoreError::Conflict,
         Err(e) => e,
+    }
+}
+
+/// An update or cancel whose last parameters are the booking's event id, customer and the
+/// version it was read at (optimistic concurrency).
+type GuardedWrite<'q> = sqlx::query::QueryAs<'q, Db, BookingRow, <Db as sqlx::Database>::Arguments>;
+
+impl SqlStore {
+    /// Runs `q` guarded by `b`'s version: the changed booking, or why nothing changed.
+    async fn write_guarded(&self, q: GuardedWrite<'_>, b: &Booking) -> StoreResult<Booking> {
+        let row = q
+            .bind(b.event_id)
+            .bind(b.customer)
+            .bind(b.version)
+            .fetch_optional(&self.writer)
+            .await
+            .map_err(db_error)?;
+        match row {
+            Some(row) => Booking::try_from(row),
+            None => Err(why_unchanged(self, b).await),
+        }
     }
 }
 
@@ -233,7 +254,7 @@ impl BookingStore for SqlStore {
         }
         let series = b.series.as_ref().map(json).transpose()?;
         let (span_start, span_end) = b.span();
-        let row: Option<BookingRow> = sqlx::query_as(UPDATE_BOOKING)
+        let q = sqlx::query_as(UPDATE_BOOKING)
             .bind(b.title.as_str())
             .bind(b.start)
             .bind(b.end())
@@ -244,33 +265,14 @@ impl BookingStore for SqlStore {
             .bind(series)
             .bind(span_end)
             .bind(span_start)
-            .bind(now)
-            .bind(b.event_id)
-            .bind(b.customer)
-            .bind(b.version)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db_error)?;
-        match row {
-            Some(row) => Booking::try_from(row),
-            None => Err(why_unchanged(self, b).await),
-        }
+            .bind(now);
+        self.write_guarded(q, b).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(customer = b.customer, event_id = b.event_id))]
     async fn cancel_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
-        let row: Option<BookingRow> = sqlx::query_as(CANCEL_BOOKING)
-            .bind(now)
-            .bind(b.event_id)
-            .bind(b.customer)
-            .bind(b.version)
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db_error)?;
-        match row {
-            Some(row) => Booking::try_from(row),
-            None => Err(why_unchanged(self, b).await),
-        }
+        let q = sqlx::query_as(CANCEL_BOOKING).bind(now);
+        self.write_guarded(q, b).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]
