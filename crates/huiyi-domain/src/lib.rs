@@ -4,6 +4,7 @@
 //! exists is valid; the lenient vendor formats are handled above, in `huiyi-wire`.
 
 pub mod booking;
+pub mod delivery;
 pub mod ids;
 pub mod joining;
 pub mod recurrence;

@@ -165,6 +165,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let deliveries =
+        crate::workers::Deliveries::new(state.clone()).map_err(std::io::Error::other)?;
+    let delivering = tokio::spawn(deliveries.run(stopped.clone()));
     let worker = tokio::spawn(crate::workers::IdleSessions::new(state.clone()).run(stopped));
     // Peer addresses go into session facts (the IP a participant joined from).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -173,6 +176,7 @@ pub async fn serve(
         .await;
     let _ = stop.send(true);
     let _ = worker.await;
+    let _ = delivering.await;
     served
 }
 

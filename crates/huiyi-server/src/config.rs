@@ -7,6 +7,7 @@
 //! ([`with_file_defaults`]); nothing here lists the fields a second time.
 
 use clap::{ArgMatches, Args, Command, FromArgMatches};
+use huiyi_domain::delivery::{Backoff, DEFAULT_BACKOFF};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,33 @@ pub struct Config {
     /// quarter of the grace period, between 100 ms and 5 s]
     #[arg(long, env = "HUIYI_WORKER_TICK_MS", value_name = "MS", value_parser = clap::value_parser!(u64).range(10..))]
     pub worker_tick_ms: Option<u64>,
+    /// When failed webhook and callback deliveries are tried again: comma-separated delays,
+    /// each after the attempt before it (jitter adds up to a quarter). A message that has used
+    /// them all is marked failed.
+    #[arg(long, env = "HUIYI_DELIVERY_BACKOFF", value_name = "DELAYS", default_value = DEFAULT_BACKOFF, value_parser = Backoff::parse)]
+    pub delivery_backoff: Backoff,
+    /// How often each server looks for messages due, in milliseconds.
+    #[arg(long, env = "HUIYI_DELIVERY_TICK_MS", value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..))]
+    pub delivery_tick_ms: u64,
+    /// How long one webhook attempt may take, in milliseconds.
+    #[arg(long, env = "HUIYI_WEBHOOK_TIMEOUT_MS", value_name = "MS", default_value_t = 15_000, value_parser = clap::value_parser!(u64).range(100..))]
+    pub webhook_timeout_ms: u64,
+    /// Let webhooks and callbacks reach loopback, private and link-local addresses (refused
+    /// by default: callers choose the URLs).
+    #[arg(long, env = "HUIYI_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub webhook_allow_private: bool,
+}
+
+/// What the operator commands need of the configuration: the database, from a flag, the
+/// environment or the same file `serve` reads.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArg {
+    /// sqlite://PATH (created if missing) or postgres://…
+    #[arg(long = "database", id = "database_url", env = "HUIYI_DATABASE_URL", default_value = DEFAULT_DATABASE)]
+    pub database_url: String,
+    /// TOML configuration file (its database_url is used; other keys are checked, not used).
+    #[arg(long = "config", id = "config", env = "HUIYI_CONFIG")]
+    pub config_file: Option<PathBuf>,
 }
 
 /// `access_numbers`: one type so clap reads the whole list from one value.

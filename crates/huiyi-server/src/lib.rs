@@ -1,6 +1,8 @@
 //! The huiyi server. `routes/` names each path and calls one service; `services/` hold the
 //! use-cases; storage is behind `huiyi_store::Store`.
 
+pub mod adapters;
+pub mod admin_webhook;
 pub mod app;
 pub mod call;
 pub mod clock;

@@ -2,7 +2,8 @@
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use huiyi_domain::secrets::NewApiKey;
-use huiyi_server::config::{self, Config, DEFAULT_DATABASE};
+use huiyi_server::admin_webhook::{self, WebhookCommand};
+use huiyi_server::config::{self, Config, DatabaseArg};
 use huiyi_server::media_cli::{self, MediaCommand};
 use huiyi_server::services::{demo_tenant, import_file};
 use huiyi_server::{AppState, app, store};
@@ -47,18 +48,6 @@ struct ServeArgs {
     demo: bool,
 }
 
-/// What the operator commands need of the configuration: the database, from a flag, the
-/// environment or the same file `serve` reads.
-#[derive(Args)]
-struct DatabaseArg {
-    /// sqlite://PATH (created if missing) or postgres://…
-    #[arg(long = "database", id = "database_url", env = "HUIYI_DATABASE_URL", default_value = DEFAULT_DATABASE)]
-    database_url: String,
-    /// TOML configuration file (its database_url is used; other keys are checked, not used).
-    #[arg(long = "config", id = "config", env = "HUIYI_CONFIG")]
-    config_file: Option<PathBuf>,
-}
-
 #[derive(Subcommand)]
 enum AdminCommand {
     /// Upsert customers, users and credentials from a JSON file (all or nothing).
@@ -70,6 +59,10 @@ enum AdminCommand {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Webhook endpoints, the delivery log, and the recording callback's secret
+    /// (docs/webhooks.md).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
 }
 
 #[derive(Subcommand)]
@@ -139,6 +132,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 "imported {} customers, {} users, {} credentials",
                 n.customers, n.users, n.credentials
             );
+        }
+        Command::Admin(AdminCommand::Webhook(command)) => {
+            init_logging(false);
+            return admin_webhook::run(command).await;
         }
         Command::Admin(AdminCommand::Key(KeyCommand::Create {
             customer,

@@ -46,6 +46,16 @@ impl From<sqlx::Error> for TxError {
     }
 }
 
+impl TxError {
+    /// Outside a retry loop, a collision is a conflict like any other.
+    pub fn into_store(self) -> StoreError {
+        match self {
+            TxError::Store(e) => e,
+            TxError::Collision => StoreError::Conflict,
+        }
+    }
+}
+
 impl From<StoreError> for TxError {
     fn from(e: StoreError) -> Self {
         TxError::Store(e)

@@ -1,5 +1,5 @@
 //! The storage contract of huiyi: one trait per area of the data (tenants, bookings, sessions,
-//! join tokens), [`Store`] over all of them, what they take and give, and [`StoreError`].
+//! join tokens, delivery), [`Store`] over all of them, what they take and give, and [`StoreError`].
 //! `huiyi-store-sqlite` and `huiyi-store-postgres` implement it; the `conformance` feature holds
 //! the suite both must pass.
 //!
@@ -9,6 +9,7 @@
 mod bookings;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod delivery;
 pub mod import;
 mod join_tokens;
 mod sessions;
@@ -18,6 +19,10 @@ pub mod testing;
 
 use async_trait::async_trait;
 pub use bookings::{BookingStore, PasscodeOwner, Window};
+pub use delivery::{
+    Attempt, ClaimedMessage, DeliveryStore, Endpoint, MessageLog, MessageState, NewEndpoint,
+    Settle, Settled, Signing, Target,
+};
 pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
 pub use join_tokens::JoinTokenStore;
 pub use sessions::{FactBatch, FactOutcome, NewFact, RecordedFact, SessionStore, StoredFact};
@@ -54,7 +59,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every area over one database: what the server opens at start.
 #[async_trait]
-pub trait Store: TenantStore + BookingStore + SessionStore + JoinTokenStore {
+pub trait Store:
+    TenantStore + BookingStore + SessionStore + JoinTokenStore + DeliveryStore
+{
     /// Which backend this is, for logs and metrics: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 

@@ -16,3 +16,4 @@ mod replay;
 mod series;
 mod sessions;
 mod tenancy;
+mod webhooks;

@@ -4,6 +4,7 @@
 //! not hand back INT4.
 
 pub mod bookings;
+pub mod delivery;
 pub mod join_tokens;
 pub mod sessions;
 pub mod tenants;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod receiver;
 pub mod shape;
 pub mod socket;
 
@@ -185,7 +186,12 @@ impl TestApp {
 
     /// Another server on this one's database, with the shared fan-out.
     pub async fn replica(&self) -> TestApp {
-        serve_on(self.database_url.clone(), None, |_| {}, true).await
+        self.replica_with(|_| {}).await
+    }
+
+    /// As [`TestApp::replica`], with settings of its own.
+    pub async fn replica_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        serve_on(self.database_url.clone(), None, adjust, true).await
     }
 }
 

@@ -338,7 +338,7 @@ impl<'a> BatchPlan<'a> {
     }
 
     /// The stored bookings, as the database now holds them.
-    pub fn into_bookings(self) -> Result<Vec<Booking>, StoreError> {
+    pub fn bookings(&self) -> Result<Vec<Booking>, StoreError> {
         (0..self.bookings.len())
             .map(|i| Ok(self.booking(&self.bookings[i], self.event_id(i)?)))
             .collect()
@@ -463,7 +463,7 @@ mod tests {
             .collect();
         plan.record_event_ids(vec![(42, c[1].clone()), (41, c[0].clone())])
             .unwrap();
-        let bookings = plan.into_bookings().unwrap();
+        let bookings = plan.bookings().unwrap();
         assert_eq!((bookings[0].event_id, bookings[1].event_id), (41, 42));
     }
 }

@@ -6,11 +6,13 @@ mod batch;
 mod rows;
 mod write;
 
+use crate::areas::delivery::enqueue;
 use crate::backend::{CAPABILITIES, Db};
 use crate::capabilities::Writers;
 use crate::store::SqlStore;
-use crate::support::{MAX_LENGTH_SECS, check_length, db_error, json};
+use crate::support::{MAX_LENGTH_SECS, TxError, check_length, db_error, json};
 use async_trait::async_trait;
+use huiyi_domain::delivery::EventType;
 use huiyi_domain::{Booking, ConferenceId, CustomerKey, EventId, NewBooking, UserId};
 use huiyi_store::{BookingStore, PasscodeOwner, StoreError, StoreResult, Window};
 pub use rows::BookingRow;
@@ -117,19 +119,32 @@ async fn why_unchanged(store: &SqlStore, b: &Booking) -> StoreError {
 type GuardedWrite<'q> = sqlx::query::QueryAs<'q, Db, BookingRow, <Db as sqlx::Database>::Arguments>;
 
 impl SqlStore {
-    /// Runs `q` guarded by `b`'s version: the changed booking, or why nothing changed.
-    async fn write_guarded(&self, q: GuardedWrite<'_>, b: &Booking) -> StoreResult<Booking> {
+    /// Runs `q` guarded by `b`'s version and enqueues `kind` for the change, in one
+    /// transaction: the changed booking, or why nothing changed.
+    async fn write_guarded(
+        &self,
+        q: GuardedWrite<'_>,
+        b: &Booking,
+        kind: EventType,
+    ) -> StoreResult<Booking> {
+        let mut tx = self.begin_write().await.map_err(db_error)?;
         let row = q
             .bind(b.event_id)
             .bind(b.customer)
             .bind(b.version)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db_error)?;
-        match row {
-            Some(row) => Booking::try_from(row),
-            None => Err(why_unchanged(self, b).await),
-        }
+        let Some(row) = row else {
+            tx.rollback().await.map_err(db_error)?;
+            return Err(why_unchanged(self, b).await);
+        };
+        let changed = Booking::try_from(row)?;
+        enqueue::bookings_changed(&mut tx, kind, std::slice::from_ref(&changed))
+            .await
+            .map_err(TxError::into_store)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(changed)
     }
 }
 
@@ -266,13 +281,13 @@ impl BookingStore for SqlStore {
             .bind(span_end)
             .bind(span_start)
             .bind(now);
-        self.write_guarded(q, b).await
+        self.write_guarded(q, b, EventType::MeetingUpdated).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(customer = b.customer, event_id = b.event_id))]
     async fn cancel_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
         let q = sqlx::query_as(CANCEL_BOOKING).bind(now);
-        self.write_guarded(q, b).await
+        self.write_guarded(q, b, EventType::MeetingCancelled).await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

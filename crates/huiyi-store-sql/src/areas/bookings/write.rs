@@ -4,17 +4,16 @@
 use super::alloc::{self, BatchPlan};
 use super::batch;
 use crate::areas::Conn;
+use crate::areas::delivery::enqueue;
 use crate::store::SqlStore;
 use crate::support::{ATTEMPTS, TxError, db_error};
+use huiyi_domain::delivery::EventType;
 use huiyi_domain::{Booking, NewBooking};
 use huiyi_store::{StoreError, StoreResult};
 use std::collections::HashMap;
 
 /// Plans a batch, checks its values against the database and inserts it.
-async fn insert_batch<'n>(
-    conn: &mut Conn,
-    news: &'n [NewBooking],
-) -> Result<BatchPlan<'n>, TxError> {
+async fn insert_batch(conn: &mut Conn, news: &[NewBooking]) -> Result<Vec<Booking>, TxError> {
     let hosts = alloc::fixed_hosts(news);
     let stored = if hosts.is_empty() {
         HashMap::new()
@@ -66,20 +65,19 @@ async fn insert_batch<'n>(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(plan)
+    let booked = plan.bookings()?;
+    enqueue::bookings_changed(conn, EventType::MeetingBooked, &booked).await?;
+    Ok(booked)
 }
 
 /// One transaction per attempt; a collision throws the attempt away and draws anew.
-pub async fn write_batch<'n>(
-    store: &SqlStore,
-    news: &'n [NewBooking],
-) -> StoreResult<BatchPlan<'n>> {
+pub async fn write_batch(store: &SqlStore, news: &[NewBooking]) -> StoreResult<Vec<Booking>> {
     for attempt in 1..=ATTEMPTS {
         let mut tx = store.begin_write().await.map_err(db_error)?;
         match insert_batch(&mut tx, news).await {
-            Ok(plan) => {
+            Ok(booked) => {
                 tx.commit().await.map_err(db_error)?;
-                return Ok(plan);
+                return Ok(booked);
             }
             Err(TxError::Collision) => {
                 tracing::debug!(attempt, "id collision while storing bookings; retrying");
@@ -92,8 +90,8 @@ pub async fn write_batch<'n>(
 }
 
 pub async fn store_one(store: &SqlStore, new: &NewBooking) -> StoreResult<Booking> {
-    let plan = write_batch(store, std::slice::from_ref(new)).await?;
-    plan.into_bookings()?
+    write_batch(store, std::slice::from_ref(new))
+        .await?
         .pop()
         .ok_or_else(|| StoreError::Database("stored booking went missing".into()))
 }
@@ -101,11 +99,7 @@ pub async fn store_one(store: &SqlStore, new: &NewBooking) -> StoreResult<Bookin
 /// One transaction for all; if it fails for a reason of one booking (a host that does not
 /// exist, say), each is stored alone so the others still succeed.
 pub async fn store_together(store: &SqlStore, news: Vec<NewBooking>) -> Vec<StoreResult<Booking>> {
-    let together = match write_batch(store, &news).await {
-        Ok(plan) => plan.into_bookings(),
-        Err(e) => Err(e),
-    };
-    match together {
+    match write_batch(store, &news).await {
         Ok(bookings) if bookings.len() == news.len() => bookings.into_iter().map(Ok).collect(),
         Ok(_) | Err(_) if news.len() > 1 => {
             let mut out = Vec::with_capacity(news.len());

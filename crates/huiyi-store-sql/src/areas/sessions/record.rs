@@ -11,6 +11,7 @@
 
 use super::*;
 use crate::areas::Conn;
+use crate::areas::delivery::enqueue::{self, Noted, SessionNote};
 use crate::capabilities::{Claim, RowLock};
 use crate::support::{ATTEMPTS, TxError};
 use huiyi_domain::session::{Need, ParticipantRecord, Placement, SessionFold};
@@ -107,6 +108,8 @@ struct Held {
     row: SessionRow,
     fold: SessionFold,
     dirty: bool,
+    /// The session is closed, and integrators have been (or were before) told.
+    ended: bool,
 }
 
 impl Held {
@@ -114,6 +117,7 @@ impl Held {
     fn resume(row: SessionRow) -> Result<Self, TxError> {
         let fold = SessionFold::resume(row.tally()?);
         Ok(Held {
+            ended: row.closed_ms.is_some(),
             row,
             fold,
             dirty: false,
@@ -124,6 +128,7 @@ impl Held {
     fn opened(row: SessionRow) -> Result<Self, TxError> {
         let fold = SessionFold::new(row.tally()?);
         Ok(Held {
+            ended: row.closed_ms.is_some(),
             row,
             fold,
             dirty: false,
@@ -166,6 +171,47 @@ async fn apply_fact(conn: &mut Conn, held: &mut Held, f: &NewFact) -> Result<(),
     if applied.session {
         held.row.set_tally(held.fold.tally());
         held.dirty = true;
+    }
+    Ok(())
+}
+
+/// What integrators are told of a fact just applied to `held`, and of its session ending.
+fn note_fact(held: &mut Held, f: &NewFact, notes: &mut Vec<Noted>) -> Result<(), TxError> {
+    let session = held.row.state()?;
+    let note = match &f.fact {
+        Fact::ParticipantJoined { participant } => Some(SessionNote::Joined(participant.clone())),
+        Fact::ParticipantLeft { participant_id } | Fact::ParticipantRemoved { participant_id } => {
+            Some(SessionNote::Left {
+                id: participant_id.clone(),
+                info: held
+                    .fold
+                    .record(participant_id)
+                    .and_then(|r| r.info.clone()),
+            })
+        }
+        Fact::RecordingProduced { recording } => Some(SessionNote::Recording(recording.clone())),
+        _ => None,
+    };
+    if let Some(note) = note {
+        notes.push(Noted {
+            session: session.clone(),
+            at_ms: f.at_ms,
+            note,
+        });
+    }
+    note_end(held, notes)
+}
+
+/// `session.ended` once, when the session has closed.
+fn note_end(held: &mut Held, notes: &mut Vec<Noted>) -> Result<(), TxError> {
+    if !held.ended && held.row.closed_ms.is_some() {
+        held.ended = true;
+        let session = held.row.state()?;
+        notes.push(Noted {
+            at_ms: session.closed_ms.unwrap_or_default(),
+            session,
+            note: SessionNote::Ended,
+        });
     }
     Ok(())
 }
@@ -236,6 +282,8 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
     }
     let now_secs = batch.now_ms.div_euclid(1000);
     let mut inserts: Vec<FactInsert> = Vec::new();
+    let mut notes: Vec<Noted> = Vec::new();
+    let customer = batch.facts.first().map(|f| f.customer);
     for ((event_id, occurrence), mut facts) in meetings {
         facts.sort_by_key(|f| f.at_ms);
         let mut current = match latest_session(conn, event_id, occurrence).await? {
@@ -258,7 +306,13 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
                     if let Some(old) = current.take().filter(|h| h.dirty) {
                         save_session(conn, &old.row).await?;
                     }
-                    current = Some(Held::opened(open_session(conn, f).await?)?);
+                    let opened = Held::opened(open_session(conn, f).await?)?;
+                    notes.push(Noted {
+                        session: opened.row.state()?,
+                        at_ms: f.at_ms,
+                        note: SessionNote::Started,
+                    });
+                    current = Some(opened);
                 }
                 Placement::Nowhere => {
                     return Err(TxError::Store(StoreError::NoSession(format!(
@@ -275,6 +329,7 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
                 )));
             };
             apply_fact(conn, held, f).await?;
+            note_fact(held, f, &mut notes)?;
             let s = &held.row;
             inserts.push(FactInsert::new(
                 s.id,
@@ -296,6 +351,7 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
                 held.row.set_tally(held.fold.tally());
                 held.dirty = true;
             }
+            note_end(&mut held, &mut notes)?;
             if held.dirty {
                 save_session(conn, &held.row).await?;
             }
@@ -303,6 +359,10 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
         }
     }
     insert_facts(conn, &inserts, batch.now_ms).await?;
+    // The facts of a batch are one customer's when they come from one producer request; a
+    // mixed batch is looked up meeting by meeting.
+    let one_customer = customer.filter(|c| batch.facts.iter().all(|f| f.customer == *c));
+    enqueue::sessions_noted(conn, one_customer, &notes, batch.now_ms).await?;
     Ok(outcome)
 }
 
@@ -390,6 +450,7 @@ pub async fn close_idle(
         .map_err(db_error)?;
     let mut closed = Vec::with_capacity(due.len());
     let mut inserts = Vec::with_capacity(due.len());
+    let mut notes = Vec::with_capacity(due.len());
     for mut s in due {
         let mut fold = SessionFold::resume(s.tally()?);
         let Some((fact, end)) = fold.close_idle(now_ms) else {
@@ -409,14 +470,20 @@ pub async fn close_idle(
             continue;
         }
         inserts.push(FactInsert::new(s.id, None, end, &fact));
-        closed.push(s.state()?);
+        let state = s.state()?;
+        notes.push(Noted {
+            session: state.clone(),
+            at_ms: end,
+            note: SessionNote::Ended,
+        });
+        closed.push(state);
     }
     insert_facts(&mut tx, &inserts, now_ms)
         .await
-        .map_err(|e| match e {
-            TxError::Store(e) => e,
-            TxError::Collision => StoreError::Conflict,
-        })?;
+        .map_err(TxError::into_store)?;
+    enqueue::sessions_noted(&mut tx, None, &notes, now_ms)
+        .await
+        .map_err(TxError::into_store)?;
     tx.commit().await.map_err(db_error)?;
     Ok(closed)
 }

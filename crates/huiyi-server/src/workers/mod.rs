@@ -1,5 +1,10 @@
-//! Background work every replica runs. Each worker is one step, [`IdleSessions::run_once`],
-//! that a loop calls on every tick and tests call directly with the time they choose.
+//! Background work every replica runs. Each worker is one step ([`IdleSessions::run_once`],
+//! [`Deliveries::run_once`]) that a loop calls on every tick and tests call directly with the
+//! time they choose.
+
+mod delivery;
+
+pub use delivery::{CLAIM_BATCH, Deliveries, Round};
 
 use crate::app::AppState;
 use huiyi_domain::Fact;

@@ -1,0 +1,3 @@
+//! Outside systems, each behind the service or worker that uses it.
+
+pub mod webhook;
