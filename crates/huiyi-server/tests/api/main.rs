@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod concurrency;
+mod delivery_cli;
 mod editing;
 mod joining;
 mod links;

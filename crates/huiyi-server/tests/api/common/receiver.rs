@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 /// One request as it arrived.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// When the request arrived (before any delay of the answer).
     pub at: Instant,
     pub path: String,
     pub headers: HeaderMap,
@@ -66,12 +67,13 @@ async fn record(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, HeaderMap) {
+    let arrived = Instant::now();
     let delay = s.delay_ms.load(Ordering::Relaxed);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     s.got.lock().unwrap().push(Received {
-        at: Instant::now(),
+        at: arrived,
         path: uri.path().to_owned(),
         headers,
         body,
