@@ -10,6 +10,7 @@
 //! Returning `None` skips the test (e.g. no database server configured).
 
 mod bookings;
+mod delivery;
 mod listings;
 mod series;
 mod sessions;
@@ -17,6 +18,7 @@ mod tenants;
 mod tokens;
 
 pub use bookings::*;
+pub use delivery::*;
 pub use listings::*;
 pub use series::*;
 pub use sessions::*;
@@ -75,6 +77,13 @@ macro_rules! conformance_tests {
             concurrent_consumes_never_exceed_the_uses,
             expired_join_tokens_are_never_consumed,
             join_tokens_of_another_kind_are_never_consumed,
+            bookings_enqueue_for_the_endpoints_that_want_them,
+            a_refused_booking_enqueues_nothing,
+            a_claim_holds_its_messages_for_its_lease,
+            concurrent_claims_never_share_a_message,
+            retries_wait_failures_stay_and_410_disables,
+            endpoints_are_the_customers_own,
+            secrets_rotate_with_an_overlap,
         );
     };
     (@store $fresh:path; $($name:ident),* $(,)?) => {
