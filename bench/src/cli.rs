@@ -30,6 +30,32 @@ pub enum Command {
     /// Live WebSocket: 500 participants in one meeting, and how fast a join or leave reaches
     /// every one of them.
     Live(LiveArgs),
+    /// Webhooks: how fast the delivery worker empties the outbox to a local receiver, and
+    /// booking latency with one endpoint against none (SQLite).
+    Webhooks(WebhooksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhooksArgs {
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// Concurrent workers of the `healthz` and booking scenarios.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How long each scenario is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// Messages queued before the server starts, for the delivery rate.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    pub messages: u64,
+
+    /// Turns of booking with no endpoint and with one; the ratio compares their medians.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub rounds: u32,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,8 @@
 //! server; `scale` measures how listing latency grows with the number of stored bookings;
 //! `series` what stored recurring meetings cost a listing; `events` media event ingestion and
 //! getConfStatus on a live meeting; `live` 500 WebSocket participants in one meeting and how
-//! fast a join or leave reaches all of them. All traffic goes to loopback. See bench/README.md.
+//! fast a join or leave reaches all of them; `webhooks` the outbox's delivery rate and what
+//! enqueueing costs a booking. All traffic goes to loopback. See bench/README.md.
 
 mod cli;
 mod events;
@@ -15,6 +16,7 @@ mod scale;
 mod series;
 mod server;
 mod stats;
+mod webhooks;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -34,6 +36,7 @@ async fn main() -> ExitCode {
             Command::Series(args) => series::series(args).await,
             Command::Events(args) => events::events(args).await,
             Command::Live(args) => live::live(args).await,
+            Command::Webhooks(args) => webhooks::webhooks(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.

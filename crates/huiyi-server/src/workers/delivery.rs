@@ -134,12 +134,17 @@ impl Deliveries {
         }
     }
 
-    /// Runs rounds until `stop` changes: at once again after a full round, else on every
-    /// tick.
+    /// Runs rounds until `stop` changes: one tick after the start, then at once again after a
+    /// full round, else on every tick.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let tick = Duration::from_millis(self.app.config.delivery_tick_ms);
+        let mut pause = tick;
         loop {
-            let pause = match self.run_once(self.app.clock.now_ms()).await {
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = tokio::time::sleep(pause) => {}
+            }
+            pause = match self.run_once(self.app.clock.now_ms()).await {
                 Ok(r) if r.claimed as i64 == CLAIM_BATCH => Duration::ZERO,
                 Ok(_) => tick,
                 Err(e) => {
@@ -147,10 +152,6 @@ impl Deliveries {
                     tick
                 }
             };
-            tokio::select! {
-                _ = stop.changed() => break,
-                _ = tokio::time::sleep(pause) => {}
-            }
         }
     }
 }

@@ -38,7 +38,7 @@ fn add(db: &str, url: &str, events: &[&str]) -> (String, String) {
 }
 
 /// Flags of a server that delivers to loopback quickly and retries every 100 ms.
-fn delivering<'a>(backoff: &'a str) -> Vec<&'a str> {
+fn delivering(backoff: &str) -> Vec<&str> {
     vec![
         "--webhook-allow-private",
         "--delivery-tick-ms",
