@@ -89,11 +89,14 @@ pub enum WebhookCommand {
     },
 }
 
-async fn customer(store: &Arc<dyn Store>, code: &str) -> anyhow::Result<Customer> {
-    store
+/// The database the command names, and the customer `code` in it.
+async fn open_for(db: &DatabaseArg, code: &str) -> anyhow::Result<(Arc<dyn Store>, Customer)> {
+    let store = store::open(&db.database_url).await?;
+    let c = store
         .customer_by_code(code)
         .await?
-        .ok_or_else(|| anyhow::anyhow!("no customer {code:?}; import it first"))
+        .ok_or_else(|| anyhow::anyhow!("no customer {code:?}; import it first"))?;
+    Ok((store, c))
 }
 
 fn check_url(url: &str) -> anyhow::Result<()> {
@@ -125,8 +128,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             check_url(&url)?;
             let events =
                 EventFilter::parse_list(&events).map_err(|e| anyhow::anyhow!("--events: {e}"))?;
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             let secret = new_signing_secret();
             let e = s
                 .add_endpoint(NewEndpoint {
@@ -142,8 +144,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             eprintln!("The secret is shown once. Verify the webhook-signature header with it.");
         }
         WebhookCommand::List { customer: code, db } => {
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             for e in s.endpoints(c.key).await? {
                 let state = match e.disabled_at {
                     Some(at) => format!("disabled (410 Gone) since {}", rfc3339_ms(at)),
@@ -166,8 +167,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             id,
             db,
         } => {
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             s.remove_endpoint(c.key, id, now_ms)
                 .await
                 .map_err(not_found(format!("customer {code} has no endpoint {id}")))?;
@@ -178,8 +178,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             id,
             db,
         } => {
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             let secret = new_signing_secret();
             s.rotate_endpoint_secret(c.key, id, &secret, now_ms + ROTATION_OVERLAP_MS)
                 .await
@@ -193,8 +192,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             limit,
             db,
         } => {
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             for m in s.messages(c.key, endpoint, limit).await? {
                 let to = match m.target {
                     Target::Endpoint(id) => format!("endpoint {id}"),
@@ -231,8 +229,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             msg_ids,
             db,
         } => {
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             for id in &msg_ids {
                 s.redeliver(c.key, id, now_ms)
                     .await
@@ -245,8 +242,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             rotate,
             db,
         } => {
-            let s = store::open(&db.database_url).await?;
-            let c = customer(&s, &code).await?;
+            let (s, c) = open_for(&db, &code).await?;
             let secret = s
                 .callback_secret(
                     c.key,

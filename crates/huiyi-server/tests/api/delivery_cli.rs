@@ -216,15 +216,8 @@ async fn kill_9_in_the_middle_of_deliveries_loses_nothing() {
     let since = Instant::now();
     loop {
         let got = rx.received();
-        let ids: std::collections::HashSet<String> = got
-            .iter()
-            .map(|r| {
-                r.json()["data"]["conferenceId"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
+        let ids: std::collections::HashSet<String> =
+            got.iter().map(|r| r.conference_id()).collect();
         if acked.iter().all(|id| ids.contains(id)) {
             break;
         }
@@ -290,15 +283,7 @@ async fn two_replica_processes_deliver_500_messages_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let got = rx.received();
     assert_eq!(got.len(), 500, "no duplicates");
-    let mut delivered: Vec<String> = got
-        .iter()
-        .map(|r| {
-            r.json()["data"]["conferenceId"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let mut delivered: Vec<String> = got.iter().map(|r| r.conference_id()).collect();
     delivered.sort();
     booked.sort();
     assert_eq!(delivered, booked, "none missing");

@@ -26,6 +26,15 @@ impl Received {
         serde_json::from_slice(&self.body).expect("a JSON body")
     }
 
+    /// `data.conferenceId` of the body.
+    pub fn conference_id(&self) -> String {
+        let v = self.json();
+        v["data"]["conferenceId"]
+            .as_str()
+            .expect("data.conferenceId")
+            .to_owned()
+    }
+
     pub fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
