@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use huiyi_domain::CustomerKey;
 use huiyi_domain::delivery::EventFilter;
 
-/// An endpoint to register.
-#[derive(Debug, Clone)]
+/// An endpoint to register. `Debug` leaves the secret out.
+#[derive(Clone)]
 pub struct NewEndpoint {
     pub customer: CustomerKey,
     pub url: String,
@@ -19,6 +19,17 @@ pub struct NewEndpoint {
     /// `whsec_…`: shown once, kept because every request is signed with it.
     pub secret: String,
     pub created_at: i64,
+}
+
+impl std::fmt::Debug for NewEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewEndpoint")
+            .field("customer", &self.customer)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A registered endpoint, as listings show it (never its secret).

@@ -232,6 +232,8 @@ impl WebhookSender {
                 }
             }
             Err(e) => {
+                // A URL may carry a token of the receiver's: it stays out of logs.
+                let e = e.without_url();
                 let mut text = e.to_string();
                 let mut refused = false;
                 let mut source = std::error::Error::source(&e);

@@ -177,7 +177,6 @@ async fn apply_fact(conn: &mut Conn, held: &mut Held, f: &NewFact) -> Result<(),
 
 /// What integrators are told of a fact just applied to `held`, and of its session ending.
 fn note_fact(held: &mut Held, f: &NewFact, notes: &mut Vec<Noted>) -> Result<(), TxError> {
-    let session = held.row.state()?;
     let note = match &f.fact {
         Fact::ParticipantJoined { participant } => Some(SessionNote::Joined(participant.clone())),
         Fact::ParticipantLeft { participant_id } | Fact::ParticipantRemoved { participant_id } => {
@@ -194,7 +193,7 @@ fn note_fact(held: &mut Held, f: &NewFact, notes: &mut Vec<Noted>) -> Result<(),
     };
     if let Some(note) = note {
         notes.push(Noted {
-            session: session.clone(),
+            session: held.row.state()?,
             at_ms: f.at_ms,
             note,
         });
