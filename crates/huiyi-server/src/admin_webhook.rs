@@ -2,6 +2,7 @@
 //! read the delivery log, ask for a message again, and show or rotate the customer's secret
 //! for booking recording callbacks (`recordCallbackUrl`).
 
+use crate::adapters::webhook::parse_target;
 use crate::config::DatabaseArg;
 use crate::store;
 use clap::Subcommand;
@@ -99,15 +100,6 @@ async fn open_for(db: &DatabaseArg, code: &str) -> anyhow::Result<(Arc<dyn Store
     Ok((store, c))
 }
 
-fn check_url(url: &str) -> anyhow::Result<()> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| anyhow::anyhow!("--url {url:?} is not a URL: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
-        anyhow::bail!("--url must be an http:// or https:// URL with a host, not {url:?}");
-    }
-    Ok(())
-}
-
 fn not_found(what: String) -> impl FnOnce(StoreError) -> anyhow::Error {
     move |e| match e {
         StoreError::NotFound => anyhow::anyhow!("{what}"),
@@ -125,7 +117,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
             events,
             db,
         } => {
-            check_url(&url)?;
+            parse_target(&url).map_err(|e| anyhow::anyhow!("--url: {e}"))?;
             let events =
                 EventFilter::parse_list(&events).map_err(|e| anyhow::anyhow!("--events: {e}"))?;
             let (s, c) = open_for(&db, &code).await?;

@@ -118,6 +118,21 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+/// A URL messages can be sent to at all: http or https, with a host. Whether its address is
+/// allowed is decided when a message goes out.
+pub fn parse_target(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "{url:?}: only http and https URLs receive webhooks"
+        ));
+    }
+    if parsed.host().is_none() {
+        return Err(format!("{url:?} names no host"));
+    }
+    Ok(parsed)
+}
+
 /// Sends messages. Cheap to clone.
 #[derive(Clone)]
 pub struct WebhookSender {
@@ -145,18 +160,11 @@ impl WebhookSender {
     /// Checks a URL before any request: http or https, a host, and (when the host is an IP
     /// address, which no resolver sees) a public one.
     fn check(&self, url: &str) -> Result<reqwest::Url, String> {
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|e| format!("{url:?} is not a URL ({e}); it cannot be delivered"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!(
-                "{url:?}: only http and https URLs receive webhooks"
-            ));
-        }
+        let parsed = parse_target(url)?;
         let ip = match parsed.host() {
             Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-            Some(url::Host::Domain(_)) => None,
-            None => return Err(format!("{url:?} names no host")),
+            Some(url::Host::Domain(_)) | None => None,
         };
         if let Some(ip) = ip
             && !self.allow_private

@@ -28,6 +28,8 @@ const ROTATE_ENDPOINT: &str = "UPDATE webhook_endpoints SET previous_secret = se
 /// Pending messages of an endpoint that will get nothing more (removed, or gone).
 const FAIL_PENDING_OF_ENDPOINT: &str = "UPDATE outbox SET state = 'failed', lease_until = 0, \
      claim = NULL WHERE endpoint = $1 AND state = 'pending'";
+const FAIL_MESSAGE: &str = "UPDATE outbox SET state = 'failed', lease_until = 0, claim = NULL \
+     WHERE id = $1";
 const DISABLE_ENDPOINT_OF: &str = "UPDATE webhook_endpoints SET disabled_at = $2 \
      WHERE id = $1 AND disabled_at IS NULL";
 
@@ -332,15 +334,23 @@ impl DeliveryStore for SqlStore {
         let callback_secrets = secrets_of(&mut tx, CALLBACK_SECRETS_HEAD, &callers, now_ms)
             .await
             .map_err(db_error)?;
-        tx.commit().await.map_err(db_error)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let signing = match r.endpoint {
                 Some(e) => endpoint_secrets.get(&e),
                 None => callback_secrets.get(&r.customer),
-            }
-            .cloned()
-            .ok_or_else(|| corrupt(format!("message {} has no signing secret", r.msg_id)))?;
+            };
+            let Some(signing) = signing.cloned() else {
+                // Never expected (the secret is made with the message): fail this one message
+                // rather than every round that claims it.
+                tracing::error!(msg_id = %r.msg_id, "a message has no signing secret; marked failed");
+                sqlx::query(FAIL_MESSAGE)
+                    .bind(r.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                continue;
+            };
             out.push(ClaimedMessage {
                 id: r.id,
                 msg_id: r.msg_id,
@@ -354,6 +364,7 @@ impl DeliveryStore for SqlStore {
                 signing,
             });
         }
+        tx.commit().await.map_err(db_error)?;
         Ok(out)
     }
 
