@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod ids;
 pub mod joining;
 pub mod recurrence;
+pub mod report;
 pub mod secrets;
 pub mod series;
 pub mod session;
