@@ -5,7 +5,7 @@ use crate::call::{RequestId, envelope_response, new_request_id, refusal};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::routes;
-use crate::services::{Bookings, Credentials, Joining, LiveHub, Meetings, Sessions};
+use crate::services::{After, Bookings, Credentials, Joining, LiveHub, Meetings, Sessions};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
@@ -39,6 +39,7 @@ pub struct AppParts {
     pub bookings: Bookings,
     pub sessions: Sessions,
     pub joining: Joining,
+    pub after: After,
 }
 
 impl AppState {
@@ -81,7 +82,21 @@ impl AppState {
             hub,
             clock.clone(),
         );
+        // A directory that cannot be made leaves recordings unwritable, and says so on each
+        // use; the rest of the server runs.
+        let files = crate::adapters::files::Files::from_config(&config).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the recording store is not usable");
+            crate::adapters::files::Files::unusable(&e.to_string())
+        });
+        let after = After::new(
+            store.clone(),
+            files,
+            sessions.clone(),
+            config.clone(),
+            clock.clone(),
+        );
         Self(Arc::new(AppParts {
+            after,
             joining: Joining::new(
                 store.clone(),
                 bookings.clone(),
@@ -106,6 +121,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::routes())
         .merge(routes::v1::routes())
+        .merge(routes::after::routes())
         .merge(routes::room::routes())
         .merge(routes::launch::routes())
         .merge(routes::media::routes())
@@ -168,6 +184,7 @@ pub async fn serve(
     let deliveries =
         crate::workers::Deliveries::new(state.clone()).map_err(std::io::Error::other)?;
     let delivering = tokio::spawn(deliveries.run(stopped.clone()));
+    let uploads = tokio::spawn(crate::workers::Uploads::new(state.clone()).run(stopped.clone()));
     let worker = tokio::spawn(crate::workers::IdleSessions::new(state.clone()).run(stopped));
     // Peer addresses go into session facts (the IP a participant joined from).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -176,6 +193,7 @@ pub async fn serve(
         .await;
     let _ = stop.send(true);
     let _ = worker.await;
+    let _ = uploads.await;
     let _ = delivering.await;
     served
 }

@@ -74,6 +74,28 @@ pub struct Config {
     /// by default: callers choose the URLs).
     #[arg(long, env = "HUIYI_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub webhook_allow_private: bool,
+    /// Directory recording files are kept in, when no recordings_url is set.
+    #[arg(
+        long,
+        env = "HUIYI_RECORDINGS_DIR",
+        value_name = "DIR",
+        default_value = "./data/recordings"
+    )]
+    pub recordings_dir: PathBuf,
+    /// An S3-compatible bucket to keep recording files in instead (s3://bucket/prefix), with
+    /// the usual AWS_* variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT, AWS_ALLOW_HTTP). Replicas need one: they share no disk.
+    #[arg(long, env = "HUIYI_RECORDINGS_URL", value_name = "URL")]
+    pub recordings_url: Option<String>,
+    /// How long replay, download and report links stay valid, e.g. 7d or 12h.
+    #[arg(long, env = "HUIYI_LINK_TTL", value_name = "DURATION", default_value = "7d", value_parser = humantime::parse_duration)]
+    pub link_ttl: std::time::Duration,
+    /// How long an unfinished recording upload may go quiet before it is given up as failed.
+    #[arg(long, env = "HUIYI_UPLOAD_IDLE", value_name = "DURATION", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub upload_idle: std::time::Duration,
+    /// Largest recording upload chunk, in bytes.
+    #[arg(long, env = "HUIYI_MAX_CHUNK_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_chunk_bytes: usize,
 }
 
 /// What the operator commands need of the configuration: the database, from a flag, the

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod media_cli;
+pub mod media_upload;
 pub mod metrics;
 pub mod routes;
 pub mod services;

@@ -31,6 +31,12 @@ pub enum MediaCommand {
     /// FILE holds {"events": [...]} (docs/media-events.md); its bytes are posted exactly as
     /// written, signed with the current time. Exit 1 when the server refuses the batch.
     Send(SendArgs),
+    /// Upload a recording file for a meeting's latest session (plain http only).
+    ///
+    /// Sent in signed chunks to POST /media/v1/recordings (docs/recordings.md); a broken chunk
+    /// is retried from where the server got to, and running the command again after it was
+    /// cut off resumes the same upload. Exit 1 when the server refuses it.
+    Upload(crate::media_upload::UploadArgs),
 }
 
 /// Where to post, and the secret to sign with.
@@ -87,7 +93,7 @@ pub fn parse_secret(s: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(s))
 }
 
-fn parse_digits(s: &str) -> Result<String, String> {
+pub(crate) fn parse_digits(s: &str) -> Result<String, String> {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(s.to_owned())
     } else {
@@ -106,6 +112,7 @@ pub async fn run(command: MediaCommand) -> ExitCode {
     let target = match &command {
         MediaCommand::Simulate(a) => &a.target,
         MediaCommand::Send(a) => &a.target,
+        MediaCommand::Upload(a) => &a.target,
     };
     let Some(secret) = target
         .media_secret
@@ -127,14 +134,20 @@ pub async fn run(command: MediaCommand) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let server = target.server.clone();
+    let command = match command {
+        MediaCommand::Upload(args) => return crate::media_upload::run(args, secret, client).await,
+        other => other,
+    };
     let poster = Poster {
         client,
-        url: events_url(&target.server),
+        url: events_url(&server),
         secret,
     };
     match command {
         MediaCommand::Send(args) => send(&poster, &args.file).await,
         MediaCommand::Simulate(args) => simulate(&poster, &args.conference, args.keep_open).await,
+        MediaCommand::Upload(_) => ExitCode::from(2),
     }
 }
 

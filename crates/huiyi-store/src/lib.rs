@@ -1,5 +1,5 @@
 //! The storage contract of huiyi: one trait per area of the data (tenants, bookings, sessions,
-//! join tokens, delivery), [`Store`] over all of them, what they take and give, and [`StoreError`].
+//! join tokens, delivery, recordings), [`Store`] over all of them, what they take and give, and [`StoreError`].
 //! `huiyi-store-sqlite` and `huiyi-store-postgres` implement it; the `conformance` feature holds
 //! the suite both must pass.
 //!
@@ -12,6 +12,7 @@ pub mod conformance;
 mod delivery;
 pub mod import;
 mod join_tokens;
+mod recordings;
 mod sessions;
 mod tenants;
 #[cfg(feature = "testing")]
@@ -25,6 +26,7 @@ pub use delivery::{
 };
 pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
 pub use join_tokens::JoinTokenStore;
+pub use recordings::{HeldSession, NewUpload, RecordingFile, RecordingStore, Upload, UploadState};
 pub use sessions::{FactBatch, FactOutcome, NewFact, RecordedFact, SessionStore, StoredFact};
 pub use tenants::TenantStore;
 
@@ -60,7 +62,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every area over one database: what the server opens at start.
 #[async_trait]
 pub trait Store:
-    TenantStore + BookingStore + SessionStore + JoinTokenStore + DeliveryStore
+    TenantStore + BookingStore + SessionStore + JoinTokenStore + DeliveryStore + RecordingStore
 {
     /// Which backend this is, for logs and metrics: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

@@ -11,10 +11,16 @@
 //! the vendor's only observed value (room items: `isGnet` 1, `allowExternal` 1,
 //! `confNodeType` 1, `joinUrlType` 1, `appSource` "meeting", `calType` "E").
 
+mod after;
 mod joining;
 mod room;
 mod v1;
 
+pub use after::{
+    HeldCtx, HeldLinks, ReplayByIdAnswer, ReplayItem, ReportAnswer, ReportAnswered, ReportAttendee,
+    ReportHand, ReportInvitee, ReportRollCall, ReportSummary, ReportViewer, RollCallCount,
+    UNGROUPED, replay_by_id, replay_item, report,
+};
 pub use joining::{JoinNoSecretAnswer, LaunchClientAnswer, join_no_secret, launch_client};
 pub use room::{
     CalExtraInfo, RoomAccessNumber, RoomAccessNumbers, RoomAttendee, RoomItem, RoomItemEra,

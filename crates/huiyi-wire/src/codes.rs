@@ -40,10 +40,12 @@ pub enum Code {
     MediaTimestampRejected,
     /// No media secret is configured, so the server takes no media events.
     MediaDisabled,
+    /// A recording upload chunk starts elsewhere than where the upload has got to.
+    UploadOffset,
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::AuthFailed,
         Code::InvalidParameter,
         Code::MalformedBody,
@@ -62,6 +64,7 @@ impl Code {
         Code::MediaSignatureRejected,
         Code::MediaTimestampRejected,
         Code::MediaDisabled,
+        Code::UploadOffset,
     ];
 
     pub fn number(self) -> i64 {
@@ -84,6 +87,7 @@ impl Code {
             Code::MediaSignatureRejected => 52001,
             Code::MediaTimestampRejected => 52002,
             Code::MediaDisabled => 52003,
+            Code::UploadOffset => 52004,
         }
     }
 
@@ -94,6 +98,7 @@ impl Code {
         match self {
             Code::MediaSignatureRejected | Code::MediaTimestampRejected => 401,
             Code::MediaDisabled => 503,
+            Code::UploadOffset => 409,
             Code::UnknownPath => 404,
             Code::MethodNotAllowed => 405,
             Code::BodyTooLarge => 413,

@@ -65,7 +65,10 @@ fn segments_sum_and_the_end_closes_whoever_is_still_in() {
         "two segments of 10 minutes"
     );
     let b = &r.attendees[1];
-    assert_eq!((b.joined_ms, b.left_ms, b.total_ms), (5 * M, 40 * M, 35 * M));
+    assert_eq!(
+        (b.joined_ms, b.left_ms, b.total_ms),
+        (5 * M, 40 * M, 35 * M)
+    );
     assert_eq!(b.voip_ms, 35 * M);
     assert_eq!(b.phone_ms, 0);
 }

@@ -9,12 +9,65 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
-use huiyi_wire::media::{self, MediaAnswer};
+use huiyi_wire::media;
 use huiyi_wire::{Code, Family};
 use std::time::Instant;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(media::EVENTS_PATH, post(events))
+    Router::new()
+        .route(media::EVENTS_PATH, post(events))
+        .route(media::RECORDINGS_PATH, post(recordings))
+}
+
+/// `POST /media/v1/recordings`: one chunk of a resumable upload (`docs/recordings.md`), signed
+/// over the timestamp, the request target and the body.
+async fn recordings(State(app): State<AppState>, req: Request) -> Response {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let request_id = request_id_in(&parts.extensions);
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let timestamp = header(media::TIMESTAMP_HEADER);
+    let signature = header(media::SIGNATURE_HEADER);
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let body = axum::body::to_bytes(body, app.config.max_chunk_bytes).await;
+    let outcome = async {
+        let body = body.map_err(|_| {
+            ApiError::new(
+                Code::BodyTooLarge,
+                format!(
+                    "the chunk could not be read: it is larger than max_chunk_bytes ({} bytes), \
+                     or the upload broke off; send smaller chunks",
+                    app.config.max_chunk_bytes
+                ),
+            )
+        })?;
+        let Some(secret) = app.config.media_secret_bytes() else {
+            return Err(ApiError::new(
+                Code::MediaDisabled,
+                "this server takes no recordings: start it with --media-secret or HUIYI_MEDIA_SECRET",
+            ));
+        };
+        let now_ms = app.clock.now_ms();
+        media::verify(
+            secret,
+            timestamp.as_deref(),
+            signature.as_deref(),
+            &media::upload_message(&target, &body),
+            now_ms.div_euclid(1000),
+        )?;
+        let query = media::UploadQuery::parse(parts.uri.query())?;
+        app.after.upload(&query, body).await
+    };
+    answer(outcome.await, &request_id, started)
 }
 
 /// `POST /media/v1/events`: verify the signature over the exact bytes, then parse and record.
@@ -61,7 +114,11 @@ async fn events(State(app): State<AppState>, req: Request) -> Response {
 }
 
 /// The envelope with the stricter HTTP status of the media interface (`media::http_status`).
-fn answer(outcome: ApiResult<MediaAnswer>, request_id: &str, started: Instant) -> Response {
+fn answer<T: serde::Serialize>(
+    outcome: ApiResult<T>,
+    request_id: &str,
+    started: Instant,
+) -> Response {
     let (code, result, msg) = outcome_parts(outcome);
     let number = code.map_or(0, Code::number);
     let mut response = envelope_response(Family::V1Bare, number, result, msg, request_id, started);

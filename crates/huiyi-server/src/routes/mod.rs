@@ -1,6 +1,7 @@
 //! One module per API area. Each handler names its path, reads the request, calls one service
 //! and shapes the answer.
 
+pub mod after;
 pub mod health;
 pub mod launch;
 pub mod live;

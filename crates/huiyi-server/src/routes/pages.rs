@@ -3,6 +3,7 @@
 //! error pages, and their static files. zh-CN unless the visitor chose English (`?lang=en`,
 //! remembered in a cookie).
 
+mod after;
 mod text;
 
 use crate::app::AppState;
@@ -27,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/k/{code}", get(short_link))
         .route("/j/{conference_id}", get(by_number))
         .route("/static/{*path}", get(asset))
+        .route("/replay/{temp}", get(after::replay))
+        .route("/files/{temp}/{name}", get(after::file))
+        .route("/reports/{temp}", get(after::report))
 }
 
 /// The query of a page, in order, so links built from it keep every parameter.
@@ -105,6 +109,8 @@ enum Problem {
     UsedUp,
     Cancelled,
     NoMeeting,
+    /// A recording that was deleted.
+    Deleted,
     Server,
 }
 
@@ -112,7 +118,9 @@ impl Problem {
     fn status(self) -> StatusCode {
         match self {
             Problem::UnknownLink | Problem::NoMeeting => StatusCode::NOT_FOUND,
-            Problem::Expired | Problem::UsedUp | Problem::Cancelled => StatusCode::GONE,
+            Problem::Expired | Problem::UsedUp | Problem::Cancelled | Problem::Deleted => {
+                StatusCode::GONE
+            }
             Problem::Server => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -124,6 +132,7 @@ impl Problem {
             Problem::UsedUp => ("error.usedUp.title", "error.usedUp.detail"),
             Problem::Cancelled => ("error.cancelled.title", "error.cancelled.detail"),
             Problem::NoMeeting => ("error.noMeeting.title", "error.noMeeting.detail"),
+            Problem::Deleted => ("error.deleted.title", "error.deleted.detail"),
             Problem::Server => ("error.server.title", "error.server.detail"),
         }
     }

@@ -1,5 +1,6 @@
 //! Use-cases, one method per thing a client can ask for. Routes call exactly one of these.
 
+pub mod after;
 mod bookings;
 mod hot;
 mod joining;
@@ -7,10 +8,12 @@ mod live;
 pub mod live_socket;
 mod lookups;
 mod meetings;
+pub mod report_files;
 mod series;
 mod sessions;
 mod tenants;
 
+pub use after::{After, Held, LinkKind, LinkRefusal};
 pub use bookings::Bookings;
 pub use hot::HOT_TTL;
 pub use huiyi_wire::requests::Target;

@@ -105,6 +105,34 @@ impl Sessions {
         self.record(FactBatch { now_ms, facts }).await
     }
 
+    /// Records one fact the server itself learnt (a recording it put together), under an id
+    /// that makes repeating it harmless.
+    pub async fn record_one(
+        &self,
+        view: &Booking,
+        occurrence: i64,
+        event_uid: String,
+        at_ms: i64,
+        fact: Fact,
+    ) -> ApiResult<huiyi_store::FactOutcome> {
+        let now_ms = self.clock.now_ms();
+        let fact = NewFact {
+            event_uid,
+            customer: view.customer,
+            event_id: view.event_id,
+            occurrence,
+            // Not asked: a recording goes into the latest session, and never opens one.
+            meeting: view.meeting(0),
+            at_ms,
+            fact,
+        };
+        self.record(FactBatch {
+            now_ms,
+            facts: vec![fact],
+        })
+        .await
+    }
+
     /// The meeting's latest session and its facts folded: what a live page shows of it, and
     /// the fold that keeps the page current as more facts come.
     pub async fn live_state(

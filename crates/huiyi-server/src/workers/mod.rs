@@ -89,3 +89,38 @@ impl IdleSessions {
         }
     }
 }
+
+/// Finishes recording uploads whose every byte arrived but which were not put together (the
+/// server stopped in between), and gives up on uploads that went quiet for longer than
+/// `upload_idle`: so an upload is never stuck. Every replica runs it; finishing twice is
+/// harmless (the recording's fact is recorded once).
+#[derive(Clone)]
+pub struct Uploads {
+    app: AppState,
+}
+
+/// How often the upload worker runs.
+pub const UPLOADS_TICK: Duration = Duration::from_secs(10);
+
+impl Uploads {
+    pub fn new(app: AppState) -> Self {
+        Self { app }
+    }
+
+    /// One round: (finished, failed).
+    pub async fn run_once(&self) -> crate::error::ApiResult<(usize, usize)> {
+        self.app.after.sweep_uploads().await
+    }
+
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = tokio::time::sleep(UPLOADS_TICK) => {}
+            }
+            if let Err(e) = self.run_once().await {
+                tracing::warn!(error = %e.message, "sweeping recording uploads failed; retrying next round");
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The server's integration tests, one binary (linking each file as its own binary cost
 //! minutes on two cores): each module is one area, all on the harness in `common`.
 
+mod after;
 mod bad_input;
 mod cli;
 mod common;

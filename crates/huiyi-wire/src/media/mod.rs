@@ -7,12 +7,16 @@
 mod events;
 mod schema;
 mod signing;
+mod upload;
 
 pub use events::{
     MediaAnswer, MediaEvent, MediaSessionAnswer, MeetingRef, encode_batch, parse_batch,
 };
 pub use schema::event_types;
 pub use signing::{MAX_SKEW_SECS, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify};
+pub use upload::{
+    FORMATS, MAX_UPLOAD_ID_CHARS, RECORDINGS_PATH, UploadAnswer, UploadQuery, upload_message,
+};
 
 use crate::codes::Code;
 
@@ -32,7 +36,7 @@ pub fn http_status(code: Code) -> u16 {
         Code::MediaDisabled => 503,
         Code::InvalidParameter | Code::MalformedBody => 400,
         Code::ConferenceNotFound => 404,
-        Code::NotJoinable | Code::NoSession => 409,
+        Code::NotJoinable | Code::NoSession | Code::UploadOffset => 409,
         Code::BodyTooLarge => 413,
         // Worth retrying: the batch was not stored.
         Code::ConcurrentChange => 503,

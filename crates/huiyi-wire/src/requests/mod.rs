@@ -1,9 +1,14 @@
 //! Every endpoint's request, read leniently into strict values: a route parses one of these,
 //! calls one service and shapes the answer. Nothing lenient passes below this module.
 
+mod after;
 mod booking;
 mod lookup;
 
+pub use after::{
+    MAX_DELETE_IDS, MAX_REPLAY_DAYS, MAX_REPLAY_EMAILS, RecordsDeleteRequest, ReplayByIdRequest,
+    ReplayRequest, ReportRequest,
+};
 pub use booking::{BookingRequest, InviteeRef, RecurrenceRequest};
 pub use lookup::{
     AdminListRequest, BaseInfoRequest, ConfStatusRequest, HostListRequest, InfosBy, InfosRequest,

@@ -138,6 +138,26 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "没有这个会议号的会议，请检查会议号。",
         "No meeting has this number; check the meeting ID.",
     ),
+    (
+        "error.deleted.title",
+        "录制已删除",
+        "This recording was deleted",
+    ),
+    (
+        "error.deleted.detail",
+        "这场会议的录制文件已被删除，无法再观看或下载。会议报告仍可下载。",
+        "The recording of this meeting has been deleted: it can no longer be watched or downloaded. The meeting report can still be downloaded.",
+    ),
+    ("replay.heading", "会议录制回放", "Meeting recording"),
+    ("replay.started", "开始", "Started"),
+    ("replay.ended", "结束", "Ended"),
+    ("replay.download", "下载录制", "Download recording"),
+    ("replay.report", "下载会议报告", "Download meeting report"),
+    (
+        "replay.noVideo",
+        "你的浏览器无法播放这段录制，请下载后观看。",
+        "Your browser cannot play this recording; download it to watch.",
+    ),
     ("error.server.title", "服务器出错", "Something went wrong"),
     (
         "error.server.detail",

@@ -32,6 +32,9 @@ pub struct TestApp {
     /// The server's state: tests call its workers' steps directly.
     pub state: AppState,
     pub database_url: String,
+    /// Where this server keeps recording files (replicas share it, as they would a bucket).
+    pub recordings_dir: std::path::PathBuf,
+    recordings: Arc<tempfile::TempDir>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     _db: Option<DbGuard>,
 }
@@ -152,7 +155,7 @@ pub async fn spawn_app() -> TestApp {
 /// A test server whose configuration `adjust` may change first.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (database_url, guard) = fresh_database().await;
-    serve_on(database_url, Some(guard), adjust, false).await
+    serve_on(database_url, Some(guard), adjust, false, None).await
 }
 
 /// A test server whose live pages share the database's fan-out (PostgreSQL `LISTEN`/`NOTIFY`),
@@ -169,7 +172,7 @@ pub async fn spawn_app_stepped(grace_secs: u64) -> TestApp {
 
 pub async fn spawn_app_replicated() -> TestApp {
     let (database_url, guard) = fresh_database().await;
-    serve_on(database_url, Some(guard), |_| {}, true).await
+    serve_on(database_url, Some(guard), |_| {}, true, None).await
 }
 
 /// A worker tick no test waits for: the test runs the worker's step itself.
@@ -191,7 +194,14 @@ impl TestApp {
 
     /// As [`TestApp::replica`], with settings of its own.
     pub async fn replica_with(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
-        serve_on(self.database_url.clone(), None, adjust, true).await
+        serve_on(
+            self.database_url.clone(),
+            None,
+            adjust,
+            true,
+            Some(self.recordings.clone()),
+        )
+        .await
     }
 }
 
@@ -200,7 +210,10 @@ async fn serve_on(
     guard: Option<DbGuard>,
     adjust: impl FnOnce(&mut Config),
     replicated: bool,
+    recordings: Option<Arc<tempfile::TempDir>>,
 ) -> TestApp {
+    let recordings =
+        recordings.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("a recordings dir")));
     let store = huiyi_server::store::open(&database_url)
         .await
         .expect("open store");
@@ -225,7 +238,9 @@ async fn serve_on(
         },
     ];
     config.media_secret = Some(MEDIA_SECRET.to_owned().into());
+    config.recordings_dir = recordings.path().to_owned();
     adjust(&mut config);
+    let recordings_dir = config.recordings_dir.clone();
     let state = if replicated {
         AppState::for_database(store.clone(), config)
             .await
@@ -250,6 +265,8 @@ async fn serve_on(
         store,
         state,
         database_url,
+        recordings_dir,
+        recordings,
         shutdown: Some(tx),
         _db: guard,
     }

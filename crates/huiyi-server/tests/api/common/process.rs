@@ -10,6 +10,10 @@ pub fn huiyi() -> Command {
         .env_remove("HUIYI_MEDIA_SECRET")
         .env_remove("HUIYI_SESSION_GRACE_SECS")
         .env_remove("HUIYI_CONFIG")
+        .env(
+            "HUIYI_RECORDINGS_DIR",
+            std::env::temp_dir().join("huiyi-test-recordings"),
+        )
         .env("RUST_LOG", "warn");
     c
 }

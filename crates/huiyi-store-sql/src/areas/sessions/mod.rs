@@ -22,7 +22,6 @@ macro_rules! session_columns {
          lock_ms, attendees, empty_since_ms"
     };
 }
-#[cfg(feature = "testing")]
 pub(crate) use session_columns;
 
 macro_rules! latest_session {

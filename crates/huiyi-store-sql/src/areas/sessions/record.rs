@@ -12,6 +12,7 @@
 use super::*;
 use crate::areas::Conn;
 use crate::areas::delivery::enqueue::{self, Noted, SessionNote};
+use crate::areas::recordings;
 use crate::capabilities::{Claim, RowLock};
 use crate::support::{ATTEMPTS, TxError};
 use huiyi_domain::session::{Need, ParticipantRecord, Placement, SessionFold};
@@ -328,6 +329,9 @@ async fn record_batch(conn: &mut Conn, batch: &FactBatch) -> Result<FactOutcome,
                 )));
             };
             apply_fact(conn, held, f).await?;
+            if let Fact::RecordingProduced { recording } = &f.fact {
+                recordings::insert_recording(conn, held.row.id, recording, f.at_ms).await?;
+            }
             note_fact(held, f, &mut notes)?;
             let s = &held.row;
             inserts.push(FactInsert::new(
