@@ -7,8 +7,8 @@
 // E2E_SCREENSHOTS (default target/e2e-screenshots). Exits non-zero with a message on failure.
 
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -29,6 +29,7 @@ const DIAL_IN = [{ area: '全国', number: '400-810-5211' }, { area: 'Beijing', 
 let server = null;
 let serverLog = '';
 let dataDir = null;
+const MEDIA_SECRET = randomBytes(24).toString('hex');
 let browser = null;
 const pages = new Map(); // label -> page, for screenshots on failure
 const jsErrors = [];
@@ -67,7 +68,7 @@ async function startServer() {
     'serve', '--demo', '--config', config,
     '--listen', `127.0.0.1:${port}`,
     '--database', `sqlite://${dir}/huiyi.db`,
-    '--media-secret', randomBytes(24).toString('hex'),
+    '--media-secret', MEDIA_SECRET,
     '--session-grace-secs', '2',
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', RUST_LOG: process.env.RUST_LOG || 'info,sqlx=warn' } });
   server.stdout.on('data', (d) => { serverLog += d; });
@@ -152,7 +153,7 @@ async function newPage(label, options, lang) {
   page.on('pageerror', (e) => jsErrors.push(`${label}: ${e.message}`));
   page.on('console', (m) => {
     // A page this test asks for on purpose with a 404 or 410 is not a script error.
-    const expected = m.text().startsWith('Failed to load resource') && /\/k\/AAAAAAAAAAA/.test(m.location().url);
+    const expected = m.text().startsWith('Failed to load resource') && /\/k\/AAAAAAAAAAA|\/replay\//.test(m.location().url);
     if (m.type() === 'error' && !expected) jsErrors.push(`${label} console: ${m.text()} (${m.location().url})`);
   });
   pages.set(label, page);
@@ -386,14 +387,93 @@ async function otherPages(env) {
   pages.clear();
 }
 
+/** Posts signed media events (docs/media-events.md). */
+async function mediaEvents(env, events) {
+  const body = JSON.stringify({ events });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = 'sha256=' + createHmac('sha256', MEDIA_SECRET).update(ts + body).digest('hex');
+  const r = await fetch(`${env.url}/media/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-huiyi-timestamp': ts, 'x-huiyi-signature': sig },
+    body,
+  });
+  const json = await r.json();
+  if (json.status !== 0) throw new Error(`media events answered ${JSON.stringify(json)}`);
+}
+
+/** A held meeting's recording, uploaded with `huiyi media upload`, played on the replay page. */
+async function replay(env) {
+  console.log('replay: a recording uploaded, played, downloaded, deleted');
+  const b = await api(env, '/conference/conference/reservConference2',
+    { userId: HOST_USER, title: 'E2E 回放', length: 30, starttime: shanghaiIn(30) });
+  const t = Date.now() - 120_000;
+  await mediaEvents(env, [
+    { eventId: `rp-${b.conferenceId}-1`, type: 'participant.joined', at: t, conferenceId: b.conferenceId,
+      participant: { id: 'h', name: '主持人', role: 'host', client: 'web' } },
+    { eventId: `rp-${b.conferenceId}-2`, type: 'session.ended', at: t + 60_000, conferenceId: b.conferenceId },
+  ]);
+  const file = path.join(dataDir, 'meeting.mp4');
+  const made = spawnSync('ffmpeg', ['-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=6:size=640x360:rate=25',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+    '-movflags', '+faststart', '-shortest', file], { encoding: 'utf8' });
+  check(made.status === 0, `ffmpeg made a 6 s MP4${made.stderr ? ': ' + made.stderr : ''}`);
+  const up = spawnSync(BIN, ['media', 'upload', '--server', env.url, '--conference', b.conferenceId,
+    '--chunk-bytes', '65536', '--duration-secs', '6', file],
+  { encoding: 'utf8', env: { ...process.env, HUIYI_MEDIA_SECRET: MEDIA_SECRET } });
+  check(up.status === 0 && /done/.test(up.stdout), `huiyi media upload sent it (${(up.stdout + up.stderr).trim()})`);
+  const held = await api(env, '/confopenapi/conference/movie/getConfReplayById', { conferenceId: b.conferenceId });
+  check(held.hasRecord === '1' && held.replayUrl.startsWith(env.url), 'getConfReplayById lists it with a replay link');
+
+  for (const [label, options, lang] of [['replay-desktop', DESKTOP, 'zh'], ['replay-phone', PHONE, 'en']]) {
+    const page = await newPage(label, options, lang);
+    const r = await page.goto(lang === 'en' ? `${held.replayUrl}&lang=en` : held.replayUrl);
+    check(r.status() === 200, `${label}: the replay page answers 200`);
+    check((await page.locator(testid('replay-title')).textContent()).trim() === 'E2E 回放', `${label}: it shows the title`);
+    check((await page.locator(testid('replay-started')).textContent()).trim() === held.realStartTime,
+      `${label}: and the real start ${held.realStartTime}`);
+    const button = (await page.locator(testid('replay-download')).textContent()).trim();
+    check(button === (lang === 'en' ? 'Download recording' : '下载录制'), `${label}: the download button reads "${button}"`);
+    const video = page.locator(testid('replay-video'));
+    await page.waitForFunction((s) => { const v = document.querySelector(s); return v && v.readyState >= 1; },
+      testid('replay-video'), { timeout: WAIT });
+    const duration = await video.evaluate((v) => v.duration);
+    check(duration > 5 && duration < 7, `${label}: the video's duration is ${duration.toFixed(2)} s`);
+    await video.evaluate((v) => { v.muted = true; return v.play(); });
+    await page.waitForFunction((s) => document.querySelector(s).currentTime > 1, testid('replay-video'), { timeout: WAIT });
+    const at = await video.evaluate((v) => v.currentTime);
+    check(at > 1, `${label}: playing, currentTime reached ${at.toFixed(2)} s`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= options.viewport.width, `${label}: nothing wider than the screen (${width} px)`);
+    await video.evaluate((v) => v.pause());
+    await shot(page, label + '-' + lang);
+  }
+  const dl = await fetch(held.downloadUrl);
+  const bytes = Buffer.from(await dl.arrayBuffer());
+  check(dl.status === 200 && bytes.equals(fs.readFileSync(file)), 'the download is the file, byte for byte');
+
+  await api(env, '/conference/movie/recordsDelete', { userId: HOST_USER, 'tempConferenceIds ': [held.tempConferenceId] });
+  const page = await newPage('replay-deleted', PHONE, 'zh');
+  const gone = await page.goto(held.replayUrl);
+  check(gone.status() === 410, 'after recordsDelete the replay page answers 410');
+  check((await page.locator('h1').textContent()).includes('录制已删除'), 'with a page that says the recording was deleted');
+  await shot(page, 'replay-deleted-phone-zh');
+  for (const p of pages.values()) await p.context().close();
+  pages.clear();
+}
+
 async function main() {
   const started = Date.now();
   const env = await startServer();
   console.log(`server ${env.url} (database in ${env.dir})`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    headless: true,
+  });
   await presence(env);
   await waitingRoom(env);
   await otherPages(env);
+  await replay(env);
   check(jsErrors.length === 0, `no script errors on any page${jsErrors.length ? ': ' + jsErrors.join('; ') : ''}`);
   console.log(`screenshots in ${SHOTS}`);
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);

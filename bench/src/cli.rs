@@ -33,6 +33,20 @@ pub enum Command {
     /// Webhooks: how fast the delivery worker empties the outbox to a local receiver, and
     /// booking latency with one endpoint against none (SQLite).
     Webhooks(WebhooksArgs),
+    /// Post-meeting reports: getReportData latency for sessions of 10, 1,000 and 10,000
+    /// participants (10 facts each), against healthz (SQLite).
+    Reports(ReportsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportsArgs {
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// How long each size (and the baseline) is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
 }
 
 #[derive(Debug, Args)]

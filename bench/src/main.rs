@@ -12,6 +12,7 @@ mod load;
 mod media;
 mod preload;
 mod report;
+mod reports;
 mod scale;
 mod series;
 mod server;
@@ -37,6 +38,7 @@ async fn main() -> ExitCode {
             Command::Events(args) => events::events(args).await,
             Command::Live(args) => live::live(args).await,
             Command::Webhooks(args) => webhooks::webhooks(args).await,
+            Command::Reports(args) => reports::reports(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.

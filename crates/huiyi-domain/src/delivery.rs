@@ -296,6 +296,29 @@ impl Event {
         }
     }
 
+    /// `report.ready`: the session has ended, so its report can be fetched. `report_url` is
+    /// filled in when the message is sent (links carry an expiry).
+    pub fn report_ready(
+        m: &MeetingRef,
+        title: &str,
+        s: &SessionState,
+        report_url: &str,
+        at_ms: i64,
+    ) -> Event {
+        let mut data = session_data(m, s);
+        data.insert("title".into(), json!(title));
+        data.insert(
+            "endedAt".into(),
+            s.closed_ms.map_or(Value::Null, |e| json!(rfc3339_ms(e))),
+        );
+        data.insert("reportUrl".into(), json!(report_url));
+        Event {
+            kind: EventType::ReportReady,
+            at_ms,
+            data: Value::Object(data),
+        }
+    }
+
     /// The request body: `{"type": …, "timestamp": RFC 3339, "data": {…}}`.
     pub fn body(&self) -> String {
         json!({

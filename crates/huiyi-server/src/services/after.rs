@@ -192,6 +192,28 @@ impl After {
         })
     }
 
+    /// A `recording.ready` or `report.ready` body with its links made now (valid for
+    /// `link_ttl` from this moment); `None` when it names no session that still exists.
+    pub async fn fill_links(&self, body: &str) -> Option<String> {
+        let mut v: serde_json::Value = serde_json::from_str(body).ok()?;
+        let temp = v["data"]["tempConferenceId"].as_str()?.to_owned();
+        let h = match self.held(&temp).await {
+            Ok(h) => h?,
+            Err(e) => {
+                tracing::warn!(error = %e.message, "links for a webhook could not be made");
+                return None;
+            }
+        };
+        let links = self.links(&h).await.ok()?;
+        let data = v.get_mut("data")?.as_object_mut()?;
+        if data.contains_key("replayUrl") {
+            data.insert("replayUrl".into(), links.replay.into());
+            data.insert("downloadUrl".into(), links.download.into());
+        }
+        data.insert("reportUrl".into(), links.report.into());
+        Some(v.to_string())
+    }
+
     /// A session by its id, ended or not, for a link already checked.
     pub async fn held(&self, temp: &str) -> ApiResult<Option<Held>> {
         Ok(self.store.held_session(None, temp).await?.map(Held::of))

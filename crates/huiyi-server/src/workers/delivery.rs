@@ -67,7 +67,13 @@ impl Deliveries {
         }
         let gate = Arc::new(Semaphore::new(IN_FLIGHT));
         let mut sends = tokio::task::JoinSet::new();
-        for m in claimed {
+        for mut m in claimed {
+            if m.kind == "recording.ready" || m.kind == "report.ready" {
+                // Links carry an expiry: made now, however late the message goes out.
+                if let Some(body) = self.app.after.fill_links(&m.body).await {
+                    m.body = body;
+                }
+            }
             let (sender, gate, clock) = (self.sender.clone(), gate.clone(), self.app.clock.clone());
             sends.spawn(async move {
                 let _permit = gate.acquire_owned().await;

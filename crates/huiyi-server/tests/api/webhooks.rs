@@ -456,9 +456,39 @@ async fn record_callback_url_receives_the_recording_ready_post_signed() {
         d["startedAt"].is_string() && d["endedAt"].is_string(),
         "{v}"
     );
-    assert_eq!(d["downloadUrl"], "https://media.example/rec/1.mp4");
-    assert_eq!(d["replayUrl"], "https://media.example/rec/1.mp4");
-    assert!(d["reportUrl"].is_string());
+    // huiyi's own links, made when the message went out: the file leads to where the media
+    // side keeps it, the report downloads.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let file = no_redirects
+        .get(d["downloadUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), 302, "{v}");
+    assert_eq!(
+        file.headers()["location"],
+        "https://media.example/rec/1.mp4"
+    );
+    assert!(
+        d["replayUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/replay/", app.url))
+    );
+    let report = app
+        .client
+        .get(d["reportUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 200);
+    assert!(
+        report.bytes().await.unwrap().starts_with(b"PK"),
+        "an XLSX (zip) file"
+    );
     assert_eq!(d["recording"]["durationSecs"], 60);
     let log = app.store.messages(c.key, None, 10).await.unwrap();
     let callbacks: Vec<_> = log
@@ -523,4 +553,39 @@ async fn two_replicas_deliver_each_message_once() {
     assert!(per_id.values().all(|n| *n == 1), "no duplicates");
     assert_eq!(got.len(), 200);
     drop(other);
+}
+
+#[tokio::test]
+async fn the_end_of_a_session_sends_report_ready_with_a_working_link() {
+    let app = spawn_delivering().await;
+    let rx = Receiver::start().await;
+    let (_, secret) = add_endpoint(&app, "A100", &rx.url("/reports"), "report.ready").await;
+    let cid = app.book_id(KEY_A, HOST_A, 1).await;
+    let t = now_ms() - 120_000;
+    app.events(vec![
+        participant_event("q1", "participant.joined", &cid, "host", t),
+        json!({"eventId": "q2", "type": "session.ended", "conferenceId": cid, "at": t + 60_000}),
+    ])
+    .await;
+    let got = rx.wait_for(1, WAIT).await;
+    got[0]
+        .verify(&secret)
+        .expect("signed with the endpoint's secret");
+    let v = got[0].json();
+    assert_eq!(
+        v["type"], "report.ready",
+        "only what the endpoint asked for"
+    );
+    assert_eq!(v["data"]["conferenceId"], cid);
+    assert!(v["data"]["endedAt"].is_string());
+    let url = v["data"]["reportUrl"].as_str().unwrap();
+    let csv = app
+        .client
+        .get(format!("{url}&format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 2, "the header and the host: {text}");
 }

@@ -223,25 +223,50 @@ impl Noted {
         }
     }
 
-    fn event(&self, m: &MeetingRef, b: &Booking) -> Event {
+    /// The types of the events this note makes: an end also makes the report ready.
+    fn kinds(&self) -> &'static [EventType] {
+        match self.note {
+            SessionNote::Started => &[EventType::SessionStarted],
+            SessionNote::Ended => &[EventType::SessionEnded, EventType::ReportReady],
+            SessionNote::Joined(_) => &[EventType::ParticipantJoined],
+            SessionNote::Left { .. } => &[EventType::ParticipantLeft],
+            SessionNote::Recording(_) => &[EventType::RecordingReady],
+        }
+    }
+
+    /// The events of this note. Links to what huiyi serves (replay, file, report) carry an
+    /// expiry, so they are left empty here and made by the delivery worker when it sends.
+    fn events(&self, m: &MeetingRef, b: &Booking) -> Vec<Event> {
         let (s, at) = (&self.session, self.at_ms);
         match &self.note {
-            SessionNote::Started | SessionNote::Ended => Event::session(self.kind(), m, s, at),
-            SessionNote::Joined(p) => Event::participant(self.kind(), m, s, &p.id, Some(p), at),
+            SessionNote::Started => vec![Event::session(self.kind(), m, s, at)],
+            SessionNote::Ended => vec![
+                Event::session(self.kind(), m, s, at),
+                Event::report_ready(m, &s_title(b, s), s, "", at),
+            ],
+            SessionNote::Joined(p) => {
+                vec![Event::participant(self.kind(), m, s, &p.id, Some(p), at)]
+            }
             SessionNote::Left { id, info } => {
-                Event::participant(self.kind(), m, s, id, info.as_ref(), at)
+                vec![Event::participant(self.kind(), m, s, id, info.as_ref(), at)]
             }
-            SessionNote::Recording(r) => {
-                // The media side's file is where the recording is watched and fetched until
-                // huiyi keeps recordings itself; reports come with post-meeting reports.
-                let links = RecordingLinks {
-                    replay: r.location.clone(),
-                    download: r.location.clone(),
-                    report: String::new(),
-                };
-                Event::recording_ready(m, &b.title, s, r, &links, at)
-            }
+            SessionNote::Recording(r) => vec![Event::recording_ready(
+                m,
+                &s_title(b, s),
+                s,
+                r,
+                &RecordingLinks::default(),
+                at,
+            )],
         }
+    }
+}
+
+/// The title of the meeting a session ran: an occurrence of a series may have its own.
+fn s_title(b: &Booking, s: &SessionState) -> String {
+    match b.occurrence(s.occurrence) {
+        Some(o) if b.series.is_some() => o.title,
+        _ => b.title.clone(),
     }
 }
 
@@ -262,7 +287,7 @@ pub async fn sessions_noted(
     };
     if let Some((_, a)) = &known {
         let recording = notes.iter().any(|n| n.kind() == EventType::RecordingReady);
-        if !recording && !notes.iter().any(|n| a.wants(n.kind())) {
+        if !recording && !notes.iter().any(|n| n.kinds().iter().any(|k| a.wants(*k))) {
             return Ok(());
         }
     }
@@ -290,7 +315,7 @@ pub async fn sessions_noted(
             },
         };
         let m = meeting_ref(&audience.code, &booking);
-        let events: Vec<Event> = notes.iter().map(|n| n.event(&m, &booking)).collect();
+        let events: Vec<Event> = notes.iter().flat_map(|n| n.events(&m, &booking)).collect();
         let callback = booking
             .details
             .settings
