@@ -108,6 +108,9 @@ impl Upload {
 
 #[async_trait]
 pub trait RecordingStore: Send + Sync + 'static {
+    /// How many facts a session has, and the id of its newest: a report computed from them is
+    /// current while these are unchanged (facts are only ever added).
+    async fn fact_stamp(&self, session_id: i64) -> StoreResult<(i64, i64)>;
     /// The key download links are signed with: `fresh` is stored when there is none yet, and
     /// whichever key was stored first is answered, so every replica signs alike.
     async fn link_key(&self, fresh: &[u8]) -> StoreResult<Vec<u8>>;

@@ -78,7 +78,7 @@ async fn get_report_data(State(app): State<AppState>, mut call: Call) -> Respons
     call.family = Family::V1Bare;
     call.serve(&app, async |t, fields| {
         let req = ReportRequest::parse(fields)?;
-        let (h, report) = app
+        let report = app
             .after
             .report_of(
                 &t.customer,
@@ -86,7 +86,7 @@ async fn get_report_data(State(app): State<AppState>, mut call: Call) -> Respons
                 req.temp_conference_id.as_deref(),
             )
             .await?;
-        Ok(answers::report(&report, h.view.zone))
+        Ok(report.answer.clone())
     })
     .await
 }

@@ -19,9 +19,10 @@ use huiyi_domain::session::{Fact, Recording};
 use huiyi_domain::{Booking, ConferenceId, Customer, UserId};
 use huiyi_store::{HeldSession, NewUpload, Store, Upload, UploadState};
 use huiyi_wire::Code;
-use huiyi_wire::answers::HeldLinks;
+use huiyi_wire::answers::{self, HeldLinks, ReportAnswer};
 use huiyi_wire::media::{UploadAnswer, UploadQuery};
 use huiyi_wire::requests::{RecordsDeleteRequest, ReplayRequest};
+use mini_moka::sync::Cache;
 use sha2::Sha256;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -86,7 +87,18 @@ pub struct After {
     config: Arc<Config>,
     clock: Clock,
     key: Arc<OnceCell<Vec<u8>>>,
+    /// Reports of ended sessions, by session, with the facts they were computed from.
+    reports: Cache<i64, Arc<CachedReport>>,
 }
+
+/// A report as answered, and the fact stamp (`RecordingStore::fact_stamp`) it is current for.
+pub struct CachedReport {
+    stamp: (i64, i64),
+    pub answer: ReportAnswer,
+}
+
+/// Facts the report cache holds at most, summed over its reports (about 100 MB of answers).
+const REPORT_CACHE_FACTS: u64 = 1_000_000;
 
 impl After {
     pub fn new(
@@ -103,6 +115,12 @@ impl After {
             config,
             clock,
             key: Arc::default(),
+            reports: Cache::builder()
+                .weigher(|_, r: &Arc<CachedReport>| {
+                    u32::try_from(r.stamp.0.max(1)).unwrap_or(u32::MAX)
+                })
+                .max_capacity(REPORT_CACHE_FACTS)
+                .build(),
         }
     }
 
@@ -288,7 +306,7 @@ impl After {
         customer: &Customer,
         conference_id: &str,
         temp: Option<&str>,
-    ) -> ApiResult<(Held, Report)> {
+    ) -> ApiResult<Arc<CachedReport>> {
         let booking = self.booking(customer, conference_id).await?;
         let held = match temp {
             Some(t) => self
@@ -302,8 +320,32 @@ impl After {
                 })?,
             None => self.replay_by_id(customer, conference_id).await?,
         };
-        let report = self.report(&held).await?;
-        Ok((held, report))
+        self.report_answer(&held).await
+    }
+
+    /// The report of a held session as answered. A report is computed from the session's facts;
+    /// once the session has ended it is kept, and answered again while no fact has been added
+    /// (a late fact, say a leave recorded after the end, makes it computed afresh). A running
+    /// session's report changes with the clock, so it is always computed.
+    pub async fn report_answer(&self, h: &Held) -> ApiResult<Arc<CachedReport>> {
+        let id = h.held.session.id;
+        let ended = h.held.session.closed_ms.is_some();
+        let stamp = self.store.fact_stamp(id).await?;
+        if ended
+            && let Some(hit) = self.reports.get(&id)
+            && hit.stamp == stamp
+        {
+            return Ok(hit);
+        }
+        let report = self.report(h).await?;
+        let fresh = Arc::new(CachedReport {
+            stamp,
+            answer: answers::report(&report, h.view.zone),
+        });
+        if ended {
+            self.reports.insert(id, fresh.clone());
+        }
+        Ok(fresh)
     }
 
     /// The report of a held session, from its facts.

@@ -271,6 +271,18 @@ async fn the_report_of_a_scripted_session_is_what_the_script_says() {
             ("邵兵".into(), local(at(27))),
         ]
     );
+
+    // Asked again, the same; a fact that arrives late (it happened before the end) is in the
+    // next answer: reports of ended sessions are kept only while their facts are unchanged.
+    assert_eq!(report(&app, KEY_A, &cid).await["result"], *r);
+    app.events(vec![
+        json!({"eventId": format!("late-{cid}"), "type": "hand.raised",
+        "at": at(49), "conferenceId": cid, "participantId": "p1"}),
+    ])
+    .await;
+    let again = report(&app, KEY_A, &cid).await;
+    assert_eq!(again["result"]["summary"]["handsupCount"], 3, "{again}");
+    assert_eq!(again["result"]["handsup"].as_array().unwrap().len(), 4);
 }
 
 /// The example of 10 repeats keys (an older and a newer shape of the same answer): each value a
@@ -328,7 +340,7 @@ fn with_repeats(text: &str) -> Vec<(String, Vec<Value>)> {
 async fn the_after_meeting_answers_have_the_examples_shapes() {
     let app = spawn_app().await;
     let cid = book_with_invitees(&app).await;
-    send_script(&app, &cid).await;
+    let base = send_script(&app, &cid).await;
 
     // 10: every key the example shows, in either of its shapes, with its JSON type; no other.
     let env = report(&app, KEY_A, &cid).await;
@@ -381,9 +393,17 @@ async fn the_after_meeting_answers_have_the_examples_shapes() {
         assert!(missing.get(k).is_some(), "not found lacks {k}");
     }
 
-    // 9, with the example's request as written (an empty dateTime: today).
+    // 9, with the example's request as written (an empty dateTime: today, in the customer's
+    // zone), and over the dates the session ran (it may have opened before local midnight).
     let mut req = example("09-getConfReplay.request.json");
     req["email"] = json!([HOST_A_EMAIL]);
+    let env = app
+        .expect("/conference/movie/getConfReplay", KEY_A, &req, 0)
+        .await;
+    assert!(env["result"][HOST_A_EMAIL].is_array(), "{env}");
+    let day = |ms: i64| local(ms)[..10].to_owned();
+    let now = huiyi_domain::time::now_millis();
+    req["dateTime"] = json!(format!("{}~{}", day(base), day(now)));
     let env = app
         .expect("/conference/movie/getConfReplay", KEY_A, &req, 0)
         .await;

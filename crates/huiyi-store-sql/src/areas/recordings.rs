@@ -16,6 +16,8 @@ use huiyi_store::{
 use std::collections::HashMap;
 
 const LINK_KEY_NAME: &str = "links";
+const FACT_STAMP: &str = "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(MAX(id), 0) AS BIGINT) \
+     FROM session_facts WHERE session_id = $1";
 const INSERT_KEY: &str =
     "INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 const KEY: &str = "SELECT key FROM server_keys WHERE name = $1";
@@ -254,6 +256,15 @@ impl SqlStore {
 
 #[async_trait]
 impl RecordingStore for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn fact_stamp(&self, session_id: i64) -> StoreResult<(i64, i64)> {
+        sqlx::query_as(FACT_STAMP)
+            .bind(session_id)
+            .fetch_one(&self.reader)
+            .await
+            .map_err(db_error)
+    }
+
     #[tracing::instrument(level = "debug", skip_all)]
     async fn link_key(&self, fresh: &[u8]) -> StoreResult<Vec<u8>> {
         if let Some((key,)) = sqlx::query_as::<_, (Vec<u8>,)>(KEY)

@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use huiyi_wire::answers;
 
 #[derive(Template)]
 #[template(path = "replay.html")]
@@ -223,13 +222,14 @@ pub async fn report(
         Ok(h) => h,
         Err(page) => return page,
     };
-    let report = match app.after.report(&h).await {
-        Ok(r) => answers::report(&r, h.view.zone),
+    let cached = match app.after.report_answer(&h).await {
+        Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e.message, "a report could not be computed");
             return visit.problem(Problem::Server);
         }
     };
+    let report = &cached.answer;
     let csv = visit
         .param("format")
         .is_some_and(|f| f.eq_ignore_ascii_case("csv"));
@@ -237,13 +237,13 @@ pub async fn report(
     let stem = stem.trim_end_matches('.');
     let (bytes, mime, ext) = if csv {
         (
-            report_files::csv(&report).map_err(|e| e.to_string()),
+            report_files::csv(report).map_err(|e| e.to_string()),
             "text/csv; charset=utf-8",
             "csv",
         )
     } else {
         (
-            report_files::xlsx(&report).map_err(|e| e.to_string()),
+            report_files::xlsx(report).map_err(|e| e.to_string()),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         )
