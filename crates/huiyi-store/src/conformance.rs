@@ -12,6 +12,7 @@
 mod bookings;
 mod delivery;
 mod listings;
+mod recordings;
 mod series;
 mod sessions;
 mod tenants;
@@ -20,6 +21,7 @@ mod tokens;
 pub use bookings::*;
 pub use delivery::*;
 pub use listings::*;
+pub use recordings::*;
 pub use series::*;
 pub use sessions::*;
 pub use tenants::*;
@@ -84,6 +86,9 @@ macro_rules! conformance_tests {
             retries_wait_failures_stay_and_410_disables,
             endpoints_are_the_customers_own,
             secrets_rotate_with_an_overlap,
+            recordings_are_kept_with_their_session_and_deleted_by_the_host,
+            uploads_count_chunks_only_at_their_offset,
+            the_fact_stamp_moves_with_every_fact_and_the_link_key_is_made_once,
         );
     };
     (@store $fresh:path; $($name:ident),* $(,)?) => {

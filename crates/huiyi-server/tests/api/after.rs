@@ -863,3 +863,177 @@ async fn huiyi_media_upload_sends_a_file_in_chunks() {
     assert!(again.contains("done"), "{again}");
     assert_eq!(walk(&app.recordings_dir).len(), 1);
 }
+
+/// A local S3 server: moto (from PyPI, in the same environment as openpyxl), on a free port.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn moto() -> Moto {
+    let python = std::env::var("HUIYI_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let port = free_port();
+    let child = std::process::Command::new(&python)
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python with moto[server] (.ci/run installs it in a virtual environment)");
+    // Owned at once, so it is stopped (and waited for) however this ends.
+    let moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(&moto.url).send().await.is_ok() {
+            return moto;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("moto did not start on {}", moto.url);
+}
+
+#[tokio::test]
+async fn recordings_can_live_in_an_s3_bucket() {
+    let s3 = moto().await;
+    let client = reqwest::Client::new();
+    // moto takes any credentials; the bucket is made the way an operator would.
+    let made = client
+        .put(format!("{}/huiyi-rec", s3.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(made.status().is_success(), "{}", made.status());
+    let (database, _guard, _store) = seeded_database().await;
+    let env = [
+        ("HUIYI_RECORDINGS_URL", "s3://huiyi-rec/site-a"),
+        ("AWS_ENDPOINT", s3.url.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ];
+    let server = start_server_env(&database, &["--media-secret", MEDIA_SECRET], &env).await;
+    let app_url = server.url.clone();
+    let booked = post_to(
+        &client,
+        &app_url,
+        "/conference/conference/reservConference2",
+        KEY_A,
+        &json!({"userId": HOST_A, "title": "桶", "length": 60, "starttime": local_in_hours(1)}),
+    )
+    .await;
+    let cid = booked["result"]["conferenceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t = huiyi_domain::time::now_millis() - 120_000;
+    let batch = json!({"events": [
+        {"eventId": format!("s3-{cid}-1"), "type": "participant.joined", "at": t, "conferenceId": cid,
+         "participant": {"id": "h", "name": "主持人", "role": "host"}},
+        {"eventId": format!("s3-{cid}-2"), "type": "session.ended", "at": t + 60_000, "conferenceId": cid}
+    ]});
+    let bytes = serde_json::to_vec(&batch).unwrap();
+    let ts = huiyi_domain::time::now_unix().to_string();
+    let sig = huiyi_wire::media::sign(MEDIA_SECRET.as_bytes(), &ts, &bytes);
+    let (http, env_) = post_media(&client, &app_url, &ts, &sig, bytes).await;
+    assert_eq!(http, 200, "{env_}");
+
+    let file = mp4();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bucket.mp4");
+    std::fs::write(&path, &file).unwrap();
+    let (url, id) = (app_url.clone(), cid.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        huiyi()
+            .args(["media", "upload", "--server", &url, "--conference", &id])
+            .args(["--chunk-bytes", "30000", "--media-secret", MEDIA_SECRET])
+            .arg(&path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    succeeded(&out);
+
+    // The file is in the bucket under the prefix, the chunks are not.
+    let listing = client
+        .get(format!("{}/huiyi-rec?list-type=2", s3.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = listing
+        .split("<Key>")
+        .skip(1)
+        .filter_map(|k| k.split("</Key>").next())
+        .collect();
+    assert_eq!(keys.len(), 1, "{listing}");
+    assert!(keys[0].starts_with("site-a/recordings/"), "{keys:?}");
+    let held = post_to(
+        &client,
+        &app_url,
+        "/confopenapi/conference/movie/getConfReplayById",
+        KEY_A,
+        &json!({"conferenceId": cid}),
+    )
+    .await;
+    let download = held["result"]["downloadUrl"].as_str().unwrap().to_owned();
+    let got = client
+        .get(&download)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        hex::encode(Sha256::digest(&got)),
+        hex::encode(Sha256::digest(&file))
+    );
+    let part = client
+        .get(&download)
+        .header("range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(&part.bytes().await.unwrap()[..], &file[10..20]);
+    let temp = held["result"]["tempConferenceId"].as_str().unwrap();
+    let deleted = post_to(
+        &client,
+        &app_url,
+        "/conference/movie/recordsDelete",
+        KEY_A,
+        &json!({"userId": HOST_A, "tempConferenceIds": [temp]}),
+    )
+    .await;
+    assert_eq!(deleted["status"], 0, "{deleted}");
+    let listing = client
+        .get(format!("{}/huiyi-rec?list-type=2", s3.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains("<KeyCount>0</KeyCount>"), "{listing}");
+    assert_eq!(client.get(&download).send().await.unwrap().status(), 410);
+}

@@ -8,7 +8,7 @@ use crate::{FactBatch, NewFact, StoreError};
 use huiyi_domain::session::{EndReason, Participant, Role};
 use huiyi_domain::{Booking, Fact, Meeting};
 
-fn joined(id: &str) -> Fact {
+pub(super) fn joined(id: &str) -> Fact {
     Fact::ParticipantJoined {
         participant: Participant {
             id: id.into(),
@@ -26,7 +26,7 @@ fn left(id: &str) -> Fact {
 }
 
 /// A fact about `b`, joinable or not, with `uid` as the producer's event id.
-fn fact(b: &Booking, uid: &str, at_ms: i64, joinable: bool, fact: Fact) -> NewFact {
+pub(super) fn fact(b: &Booking, uid: &str, at_ms: i64, joinable: bool, fact: Fact) -> NewFact {
     NewFact {
         event_uid: uid.into(),
         customer: b.customer,
@@ -43,14 +43,14 @@ fn fact(b: &Booking, uid: &str, at_ms: i64, joinable: bool, fact: Fact) -> NewFa
     }
 }
 
-fn batch(facts: Vec<NewFact>) -> FactBatch {
+pub(super) fn batch(facts: Vec<NewFact>) -> FactBatch {
     FactBatch {
         now_ms: T0 * 1000,
         facts,
     }
 }
 
-async fn booked(store: &SharedStore) -> Booking {
+pub(super) async fn booked(store: &SharedStore) -> Booking {
     let (acme, _) = tenants(store).await;
     store
         .create_booking(&new_booking(&acme, ALICE, T0, 60, PasswordType::Dynamic))
@@ -225,7 +225,7 @@ pub async fn an_idle_session_is_closed_once_by_racing_closers(store: SharedStore
     assert_eq!(ends, 1);
 }
 
-fn ended() -> Fact {
+pub(super) fn ended() -> Fact {
     Fact::SessionEnded {
         reason: EndReason::Host,
     }

@@ -39,8 +39,14 @@ impl Drop for Server {
 }
 
 pub async fn start_server(database: &str, extra: &[&str]) -> Server {
+    start_server_env(database, extra, &[]).await
+}
+
+/// As [`start_server`], with environment variables of its own.
+pub async fn start_server_env(database: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let child = huiyi()
+        .envs(env.iter().copied())
         .args([
             "serve",
             "--listen",
