@@ -16,6 +16,8 @@ pub struct HeldSession {
     pub booking: Booking,
     pub session: SessionState,
     pub recordings: Vec<RecordingFile>,
+    /// An upload of a recording of this session is still arriving.
+    pub uploading: bool,
 }
 
 impl HeldSession {

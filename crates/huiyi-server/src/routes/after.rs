@@ -29,7 +29,7 @@ async fn item(app: &AppState, h: &Held) -> crate::error::ApiResult<ReplayItem> {
     Ok(answers::replay_item(&HeldCtx {
         booking: &h.view,
         session: &h.held.session,
-        has_record: h.recording().is_some(),
+        has_record: h.recording().is_some() || h.held.uploading,
         record_ready: h.recording().is_some(),
         links: &links,
     }))
@@ -65,7 +65,7 @@ async fn get_conf_replay_by_id(State(app): State<AppState>, call: Call) -> Respo
         Ok(answers::replay_by_id(&HeldCtx {
             booking: &h.view,
             session: &h.held.session,
-            has_record: h.recording().is_some(),
+            has_record: h.recording().is_some() || h.held.uploading,
             record_ready: h.recording().is_some(),
             links: &links,
         }))

@@ -580,7 +580,10 @@ impl After {
     pub async fn sweep_uploads(&self) -> ApiResult<(usize, usize)> {
         let now = self.clock.now_ms();
         let idle_ms = i64::try_from(self.config.upload_idle.as_millis()).unwrap_or(i64::MAX / 2);
-        let quiet = self.store.idle_uploads(now - SETTLE_MS, 100).await?;
+        let quiet = self
+            .store
+            .idle_uploads(now - SETTLE_MS.min(idle_ms), 100)
+            .await?;
         let (mut finished, mut failed) = (0, 0);
         for u in quiet {
             if u.is_complete() {

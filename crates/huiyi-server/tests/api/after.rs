@@ -586,6 +586,25 @@ async fn a_recording_uploads_in_chunks_resumes_downloads_ranges_and_is_deleted()
         broken.is_err() || broken.unwrap().status() != 200,
         "a broken chunk is not taken"
     );
+    // Meanwhile the lists say a recording is coming, not ready, with no links yet.
+    let env = app
+        .expect(
+            "/confopenapi/conference/movie/getConfReplayById",
+            KEY_A,
+            &json!({"conferenceId": cid}),
+            0,
+        )
+        .await;
+    let r = &env["result"];
+    assert_eq!(
+        (
+            &r["hasRecord"],
+            &r["isRecordConvertReady"],
+            &r["downloadUrl"]
+        ),
+        (&json!("1"), &json!("0"), &json!("")),
+        "{env}"
+    );
     // Resuming: the server says where it got to, and the rest follows from there.
     let (_, env) = put_chunk(&app, &q(None), Vec::new()).await;
     assert_eq!(env["result"]["received"], chunk, "{env}");
@@ -1036,4 +1055,143 @@ async fn recordings_can_live_in_an_s3_bucket() {
         .unwrap();
     assert!(listing.contains("<KeyCount>0</KeyCount>"), "{listing}");
     assert_eq!(client.get(&download).send().await.unwrap().status(), 410);
+}
+
+#[tokio::test]
+async fn links_run_out() {
+    let app = spawn_app_with(|c| c.link_ttl = std::time::Duration::from_secs(1)).await;
+    let cid = book_with_invitees(&app).await;
+    send_script(&app, &cid).await;
+    let env = app
+        .expect(
+            "/confopenapi/conference/movie/getConfReplayById",
+            KEY_A,
+            &json!({"conferenceId": cid}),
+            0,
+        )
+        .await;
+    let url = env["result"]["reportDownUrl"].as_str().unwrap().to_owned();
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let late = app
+        .client
+        .get(format!("{url}&lang=en"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 410);
+    assert!(late.text().await.unwrap().contains("expired"));
+    // A link answered now is good again: links are made when they are answered.
+    let env = app
+        .expect(
+            "/confopenapi/conference/movie/getConfReplayById",
+            KEY_A,
+            &json!({"conferenceId": cid}),
+            0,
+        )
+        .await;
+    let fresh = env["result"]["reportDownUrl"].as_str().unwrap();
+    assert_eq!(app.client.get(fresh).send().await.unwrap().status(), 200);
+}
+
+/// Starts an upload of `file` for the meeting's session as if it began `ago_ms` before now,
+/// with the first `upto` bytes stored and counted: what a server leaves behind when it stops.
+async fn left_behind(app: &TestApp, cid: &str, id: &str, file: &[u8], upto: usize, ago_ms: i64) {
+    let then = huiyi_domain::time::now_millis() - ago_ms;
+    let session = app.sessions_for(cid).await.pop().unwrap();
+    app.store
+        .begin_upload(&huiyi_store::NewUpload {
+            upload_id: id.into(),
+            customer: app
+                .store
+                .customer_by_code("A100")
+                .await
+                .unwrap()
+                .unwrap()
+                .key,
+            session_id: session.id,
+            temp_conference_id: session.temp_conference_id.to_string(),
+            total_bytes: file.len() as i64,
+            format: "mp4".into(),
+            duration_secs: 4,
+            now_ms: then,
+        })
+        .await
+        .unwrap();
+    let files = app.state.after.files();
+    files
+        .put(
+            &huiyi_server::adapters::files::Files::chunk_key(id, 0),
+            file[..upto].to_vec().into(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .add_chunk(id, 0, upto as i64, then)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_a_restart_interrupted_is_finished_or_failed_never_stuck() {
+    let app = spawn_app_with(|c| c.upload_idle = std::time::Duration::from_secs(3600)).await;
+    let cid = book_with_invitees(&app).await;
+    send_script(&app, &cid).await;
+    let file = mp4();
+    // Every byte arrived but the server stopped before putting the file together.
+    left_behind(&app, &cid, "whole", &file, file.len(), 60_000).await;
+    // Half arrived two hours ago and nothing since.
+    left_behind(&app, &cid, "half", &file, file.len() / 2, 2 * 3_600_000).await;
+    // Half arrived a minute ago: it may still resume.
+    left_behind(&app, &cid, "fresh", &file, file.len() / 2, 60_000).await;
+    let worker = huiyi_server::workers::Uploads::new(app.state.clone());
+    assert_eq!(worker.run_once().await.unwrap(), (1, 1));
+    assert_eq!(worker.run_once().await.unwrap(), (0, 0), "once is enough");
+    let state = |id: &'static str| {
+        let store = app.store.clone();
+        async move { store.upload(id).await.unwrap().unwrap().state }
+    };
+    use huiyi_store::UploadState;
+    assert_eq!(state("whole").await, UploadState::Done);
+    assert_eq!(state("half").await, UploadState::Failed);
+    assert_eq!(state("fresh").await, UploadState::Receiving);
+    // The finished one is listed and downloads whole; the failed one's chunk is gone.
+    let env = app
+        .expect(
+            "/confopenapi/conference/movie/getConfReplayById",
+            KEY_A,
+            &json!({"conferenceId": cid}),
+            0,
+        )
+        .await;
+    assert_eq!(env["result"]["isRecordConvertReady"], "1", "{env}");
+    let got = app
+        .client
+        .get(env["result"]["downloadUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], &file[..]);
+    let left: Vec<String> = walk(&app.recordings_dir)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(left.iter().all(|p| !p.contains("uploads/half")), "{left:?}");
+    assert!(left.iter().any(|p| p.contains("uploads/fresh")), "{left:?}");
+    // The one still arriving resumes where it got to.
+    let q = format!(
+        "uploadId=fresh&conferenceId={cid}&total={}&format=mp4&offset={}",
+        file.len(),
+        file.len() / 2
+    );
+    let (http, env) = put_chunk(&app, &q, file[file.len() / 2..].to_vec()).await;
+    assert_eq!(
+        (http, &env["result"]["state"]),
+        (200, &json!("done")),
+        "{env}"
+    );
 }

@@ -48,6 +48,8 @@ const BOOKINGS_HEAD: &str = concat!(
 );
 const RECORDINGS_HEAD: &str = "SELECT id, session_id, location, size_bytes, duration_secs, \
      format, produced_ms, deleted_ms FROM recordings WHERE session_id IN (";
+const UPLOADING_HEAD: &str = "SELECT DISTINCT session_id FROM recording_uploads \
+     WHERE state = 'receiving' AND session_id IN (";
 const INSERT_RECORDING: &str = "INSERT INTO recordings (session_id, location, size_bytes, \
      duration_secs, format, produced_ms) VALUES ($1, $2, $3, $4, $5, $6)";
 const DELETE_HEAD: &str = "UPDATE recordings SET deleted_ms = $1 WHERE deleted_ms IS NULL \
@@ -229,6 +231,21 @@ impl SqlStore {
                     .push(RecordingFile::from(r));
             }
         }
+        let mut uploading = std::collections::HashSet::new();
+        for chunk in session_ids.chunks(PER_STATEMENT) {
+            let mut qb = sqlx::QueryBuilder::<Db>::new(UPLOADING_HEAD);
+            let mut list = qb.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            let found: Vec<(i64,)> = qb
+                .build_query_as()
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db_error)?;
+            uploading.extend(found.into_iter().map(|(id,)| id));
+        }
         rows.into_iter()
             .map(|row| {
                 let booking = bookings
@@ -237,6 +254,7 @@ impl SqlStore {
                     .ok_or_else(|| corrupt(format!("session {} has no booking", row.id)))?;
                 Ok(HeldSession {
                     booking,
+                    uploading: uploading.contains(&row.id),
                     recordings: recordings.remove(&row.id).unwrap_or_default(),
                     session: row.state()?,
                 })

@@ -186,12 +186,17 @@ pub async fn uploads_count_chunks_only_at_their_offset(store: SharedStore) {
         store.idle_uploads(t + 2, 10).await.unwrap().is_empty(),
         "touched since"
     );
+    let temp = s.temp_conference_id.to_string();
+    let held = store.held_session(None, &temp).await.unwrap().unwrap();
+    assert!(held.uploading, "an upload is arriving for the session");
     assert!(
         store
             .settle_upload("up-1", UploadState::Done, t + 4)
             .await
             .unwrap()
     );
+    let held = store.held_session(None, &temp).await.unwrap().unwrap();
+    assert!(!held.uploading);
     assert!(
         !store
             .settle_upload("up-1", UploadState::Failed, t + 5)

@@ -13,7 +13,8 @@ pub struct HeldCtx<'a> {
     /// The booking (for a series, the occurrence the session ran).
     pub booking: &'a Booking,
     pub session: &'a SessionState,
-    /// A recording file is kept (or named) for the session and not deleted.
+    /// A recording file is kept (or named) for the session and not deleted, or one is being
+    /// uploaded.
     pub has_record: bool,
     /// That file is complete and can be played.
     pub record_ready: bool,
@@ -100,8 +101,9 @@ fn local_ms(zone: Zone, ms: i64) -> String {
 pub fn replay_item(h: &HeldCtx) -> ReplayItem {
     let (b, s) = (h.booking, h.session);
     let ended = s.closed_ms.is_some();
+    // Links lead somewhere only once the file is complete.
     let record = |url: &str| {
-        if h.has_record {
+        if h.has_record && h.record_ready {
             url.to_owned()
         } else {
             String::new()
