@@ -210,6 +210,18 @@ fn session_data(m: &MeetingRef, s: &SessionState) -> serde_json::Map<String, Val
     data
 }
 
+/// What the events about a session that has ended say of it: the session, the title and when
+/// it ended (`null` if it has not).
+fn ended_data(m: &MeetingRef, title: &str, s: &SessionState) -> serde_json::Map<String, Value> {
+    let mut data = session_data(m, s);
+    data.insert("title".into(), json!(title));
+    data.insert(
+        "endedAt".into(),
+        s.closed_ms.map_or(Value::Null, |e| json!(rfc3339_ms(e))),
+    );
+    data
+}
+
 impl Event {
     /// `meeting.booked`, `meeting.updated` or `meeting.cancelled` of a booking (or of one
     /// occurrence of a series, when `b` is a view of it).
@@ -272,12 +284,7 @@ impl Event {
         links: &RecordingLinks,
         at_ms: i64,
     ) -> Event {
-        let mut data = session_data(m, s);
-        data.insert("title".into(), json!(title));
-        data.insert(
-            "endedAt".into(),
-            s.closed_ms.map_or(Value::Null, |e| json!(rfc3339_ms(e))),
-        );
+        let mut data = ended_data(m, title, s);
         data.insert("replayUrl".into(), json!(links.replay));
         data.insert("downloadUrl".into(), json!(links.download));
         data.insert("reportUrl".into(), json!(links.report));
@@ -305,12 +312,7 @@ impl Event {
         report_url: &str,
         at_ms: i64,
     ) -> Event {
-        let mut data = session_data(m, s);
-        data.insert("title".into(), json!(title));
-        data.insert(
-            "endedAt".into(),
-            s.closed_ms.map_or(Value::Null, |e| json!(rfc3339_ms(e))),
-        );
+        let mut data = ended_data(m, title, s);
         data.insert("reportUrl".into(), json!(report_url));
         Event {
             kind: EventType::ReportReady,

@@ -139,17 +139,7 @@ pub async fn run(args: UploadArgs, secret: SecretString, client: reqwest::Client
         let offset = match at {
             Some(o) => o,
             None => match post(None, Vec::new()).await {
-                Sent::Answer(a) if a.state == "done" => {
-                    println!(
-                        "uploaded {} bytes to session {}: done{}",
-                        a.total,
-                        a.temp_conference_id,
-                        a.sha256
-                            .map(|s| format!(", sha256 {s}"))
-                            .unwrap_or_default()
-                    );
-                    return ExitCode::SUCCESS;
-                }
+                Sent::Answer(a) if a.state == "done" => return done(&a),
                 Sent::Answer(a) if a.state == "failed" => {
                     eprintln!("error: the server gave this upload up as failed");
                     return ExitCode::FAILURE;
@@ -175,17 +165,7 @@ pub async fn run(args: UploadArgs, secret: SecretString, client: reqwest::Client
             .min(bytes.len());
         let end = (start + args.chunk_bytes as usize).min(bytes.len());
         match post(Some(offset), bytes[start..end].to_vec()).await {
-            Sent::Answer(a) if a.state == "done" => {
-                println!(
-                    "uploaded {} bytes to session {}: done{}",
-                    a.total,
-                    a.temp_conference_id,
-                    a.sha256
-                        .map(|s| format!(", sha256 {s}"))
-                        .unwrap_or_default()
-                );
-                return ExitCode::SUCCESS;
-            }
+            Sent::Answer(a) if a.state == "done" => return done(&a),
             Sent::Answer(a) => {
                 failures = 0;
                 at = Some(a.received);
@@ -207,4 +187,18 @@ pub async fn run(args: UploadArgs, secret: SecretString, client: reqwest::Client
             }
         }
     }
+}
+
+/// Prints the finished upload's line.
+fn done(a: &UploadAnswer) -> ExitCode {
+    println!(
+        "uploaded {} bytes to session {}: done{}",
+        a.total,
+        a.temp_conference_id,
+        a.sha256
+            .as_deref()
+            .map(|s| format!(", sha256 {s}"))
+            .unwrap_or_default()
+    );
+    ExitCode::SUCCESS
 }

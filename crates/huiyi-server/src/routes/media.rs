@@ -19,25 +19,63 @@ pub fn routes() -> Router<AppState> {
         .route(media::RECORDINGS_PATH, post(recordings))
 }
 
+/// What a signed media request carries besides its body.
+struct Signed {
+    request_id: String,
+    timestamp: Option<String>,
+    signature: Option<String>,
+    /// The path and query as sent (an upload signs them too).
+    target: String,
+}
+
+impl Signed {
+    fn of(parts: &axum::http::request::Parts) -> Self {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Signed {
+            request_id: request_id_in(&parts.extensions),
+            timestamp: header(media::TIMESTAMP_HEADER),
+            signature: header(media::SIGNATURE_HEADER),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned()),
+        }
+    }
+
+    /// Checks the signature over `message` with the media secret; `takes` says what this
+    /// server would take, for the refusal when it has no secret.
+    fn verify(&self, app: &AppState, message: &[u8], takes: &str) -> ApiResult<()> {
+        let Some(secret) = app.config.media_secret_bytes() else {
+            return Err(ApiError::new(
+                Code::MediaDisabled,
+                format!(
+                    "this server takes no {takes}: start it with --media-secret or HUIYI_MEDIA_SECRET"
+                ),
+            ));
+        };
+        media::verify(
+            secret,
+            self.timestamp.as_deref(),
+            self.signature.as_deref(),
+            message,
+            app.clock.now_ms().div_euclid(1000),
+        )?;
+        Ok(())
+    }
+}
+
 /// `POST /media/v1/recordings`: one chunk of a resumable upload (`docs/recordings.md`), signed
 /// over the timestamp, the request target and the body.
 async fn recordings(State(app): State<AppState>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let request_id = request_id_in(&parts.extensions);
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let timestamp = header(media::TIMESTAMP_HEADER);
-    let signature = header(media::SIGNATURE_HEADER);
-    let target = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let signed = Signed::of(&parts);
     let body = axum::body::to_bytes(body, app.config.max_chunk_bytes).await;
     let outcome = async {
         let body = body.map_err(|_| {
@@ -50,40 +88,19 @@ async fn recordings(State(app): State<AppState>, req: Request) -> Response {
                 ),
             )
         })?;
-        let Some(secret) = app.config.media_secret_bytes() else {
-            return Err(ApiError::new(
-                Code::MediaDisabled,
-                "this server takes no recordings: start it with --media-secret or HUIYI_MEDIA_SECRET",
-            ));
-        };
-        let now_ms = app.clock.now_ms();
-        media::verify(
-            secret,
-            timestamp.as_deref(),
-            signature.as_deref(),
-            &media::upload_message(&target, &body),
-            now_ms.div_euclid(1000),
-        )?;
+        let message = media::upload_message(&signed.target, &body);
+        signed.verify(&app, &message, "recordings")?;
         let query = media::UploadQuery::parse(parts.uri.query())?;
         app.after.upload(&query, body).await
     };
-    answer(outcome.await, &request_id, started)
+    answer(outcome.await, &signed.request_id, started)
 }
 
 /// `POST /media/v1/events`: verify the signature over the exact bytes, then parse and record.
 async fn events(State(app): State<AppState>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let request_id = request_id_in(&parts.extensions);
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let timestamp = header(media::TIMESTAMP_HEADER);
-    let signature = header(media::SIGNATURE_HEADER);
+    let signed = Signed::of(&parts);
     let body = axum::body::to_bytes(body, app.config.max_body_bytes).await;
     let outcome = async {
         let body = body.map_err(|_| {
@@ -93,24 +110,11 @@ async fn events(State(app): State<AppState>, req: Request) -> Response {
                  default), or the upload broke off",
             )
         })?;
-        let Some(secret) = app.config.media_secret_bytes() else {
-            return Err(ApiError::new(
-                Code::MediaDisabled,
-                "this server takes no media events: start it with --media-secret or HUIYI_MEDIA_SECRET",
-            ));
-        };
-        let now_ms = app.clock.now_ms();
-        media::verify(
-            secret,
-            timestamp.as_deref(),
-            signature.as_deref(),
-            &body,
-            now_ms.div_euclid(1000),
-        )?;
+        signed.verify(&app, &body, "media events")?;
         let events = media::parse_batch(&body)?;
-        app.sessions.ingest(events, now_ms).await
+        app.sessions.ingest(events, app.clock.now_ms()).await
     };
-    answer(outcome.await, &request_id, started)
+    answer(outcome.await, &signed.request_id, started)
 }
 
 /// The envelope with the stricter HTTP status of the media interface (`media::http_status`).

@@ -151,6 +151,17 @@ async fn send_script(app: &TestApp, cid: &str) -> i64 {
     s.base
 }
 
+/// Customer A's `getConfReplayById` envelope for `cid`, asserted successful.
+async fn by_id(app: &TestApp, cid: &str) -> Value {
+    app.expect(
+        "/confopenapi/conference/movie/getConfReplayById",
+        KEY_A,
+        &json!({ "conferenceId": cid }),
+        0,
+    )
+    .await
+}
+
 async fn report(app: &TestApp, key: &str, cid: &str) -> Value {
     app.post(
         "/conference/report/getReportData",
@@ -587,14 +598,7 @@ async fn a_recording_uploads_in_chunks_resumes_downloads_ranges_and_is_deleted()
         "a broken chunk is not taken"
     );
     // Meanwhile the lists say a recording is coming, not ready, with no links yet.
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     let r = &env["result"];
     assert_eq!(
         (
@@ -621,14 +625,7 @@ async fn a_recording_uploads_in_chunks_resumes_downloads_ranges_and_is_deleted()
     assert_eq!(env["result"]["state"], "done", "{env}");
 
     // Listed, with huiyi's links.
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     let r = &env["result"];
     assert_eq!(
         (&r["hasRecord"], &r["isRecordConvertReady"]),
@@ -719,14 +716,7 @@ async fn a_recording_uploads_in_chunks_resumes_downloads_ranges_and_is_deleted()
         walk(&app.recordings_dir).is_empty(),
         "the file is gone from disk"
     );
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     assert_eq!(env["result"]["hasRecord"], "0");
     assert_eq!(env["result"]["downloadUrl"], "");
 }
@@ -776,14 +766,7 @@ async fn report_files_open_in_independent_readers() {
     let app = spawn_app().await;
     let cid = book_with_invitees(&app).await;
     send_script(&app, &cid).await;
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     let url = env["result"]["reportDownUrl"].as_str().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("r.xlsx");
@@ -1062,14 +1045,7 @@ async fn links_run_out() {
     let app = spawn_app_with(|c| c.link_ttl = std::time::Duration::from_secs(1)).await;
     let cid = book_with_invitees(&app).await;
     send_script(&app, &cid).await;
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     let url = env["result"]["reportDownUrl"].as_str().unwrap().to_owned();
     assert_eq!(app.client.get(&url).send().await.unwrap().status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
@@ -1082,14 +1058,7 @@ async fn links_run_out() {
     assert_eq!(late.status(), 410);
     assert!(late.text().await.unwrap().contains("expired"));
     // A link answered now is good again: links are made when they are answered.
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     let fresh = env["result"]["reportDownUrl"].as_str().unwrap();
     assert_eq!(app.client.get(fresh).send().await.unwrap().status(), 200);
 }
@@ -1157,14 +1126,7 @@ async fn an_upload_a_restart_interrupted_is_finished_or_failed_never_stuck() {
     assert_eq!(state("half").await, UploadState::Failed);
     assert_eq!(state("fresh").await, UploadState::Receiving);
     // The finished one is listed and downloads whole; the failed one's chunk is gone.
-    let env = app
-        .expect(
-            "/confopenapi/conference/movie/getConfReplayById",
-            KEY_A,
-            &json!({"conferenceId": cid}),
-            0,
-        )
-        .await;
+    let env = by_id(&app, &cid).await;
     assert_eq!(env["result"]["isRecordConvertReady"], "1", "{env}");
     let got = app
         .client
