@@ -158,6 +158,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.config.finish();
     init_logging(config.log_json);
+    // A recording store that cannot be opened (a directory not writable, a malformed
+    // recordings_url) stops the server here, saying why, rather than failing every upload.
+    huiyi_server::adapters::files::Files::from_config(&config)?;
     let store = store::open(&config.database_url).await?;
     tracing::info!(backend = store.backend(), "database ready");
     let listener = tokio::net::TcpListener::bind(&config.listen)

@@ -1157,3 +1157,24 @@ async fn an_upload_a_restart_interrupted_is_finished_or_failed_never_stuck() {
         "{env}"
     );
 }
+
+#[tokio::test]
+async fn serve_refuses_a_recordings_url_it_cannot_use() {
+    let out = tokio::task::spawn_blocking(|| {
+        huiyi()
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                "sqlite::memory:",
+            ])
+            .env("HUIYI_RECORDINGS_URL", "ftp://files.example/rec")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = failed(&out);
+    assert!(stderr.contains("s3://bucket/prefix"), "{stderr}");
+}
