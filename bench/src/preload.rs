@@ -56,6 +56,7 @@ pub fn import_data(key: &str, hosts: i64) -> ImportData {
             key: key.into(),
             admin: true,
         }],
+        ..Default::default()
     }
 }
 

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod joining;
 pub mod recurrence;
 pub mod report;
+pub mod rooms;
 pub mod secrets;
 pub mod series;
 pub mod session;

@@ -91,7 +91,7 @@ pub enum WebhookCommand {
 }
 
 /// The database the command names, and the customer `code` in it.
-async fn open_for(db: &DatabaseArg, code: &str) -> anyhow::Result<(Arc<dyn Store>, Customer)> {
+pub async fn open_for(db: &DatabaseArg, code: &str) -> anyhow::Result<(Arc<dyn Store>, Customer)> {
     let store = store::open(&db.database_url).await?;
     let c = store
         .customer_by_code(code)

@@ -50,7 +50,8 @@ struct ServeArgs {
 
 #[derive(Subcommand)]
 enum AdminCommand {
-    /// Upsert customers, users and credentials from a JSON file (all or nothing).
+    /// Upsert customers, users, credentials, rooms, boxes and dial-in numbers from a JSON file
+    /// (all or nothing).
     Import {
         file: PathBuf,
         #[command(flatten)]
@@ -63,6 +64,26 @@ enum AdminCommand {
     /// (docs/webhooks.md).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// A customer's meeting rooms and their equipment.
+    #[command(subcommand)]
+    Rooms(RegistryCommand),
+    /// A customer's hardware meeting boxes.
+    #[command(subcommand)]
+    Boxes(RegistryCommand),
+    /// The dial-in numbers a customer may use (its own, then the shared ones).
+    #[command(subcommand)]
+    Numbers(RegistryCommand),
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// One line per entry, tab-separated.
+    List {
+        #[arg(long)]
+        customer: String,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -129,9 +150,54 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let s = store::open(&db.database_url).await?;
             let n = import_file(s.as_ref(), &file).await?;
             println!(
-                "imported {} customers, {} users, {} credentials",
-                n.customers, n.users, n.credentials
+                "imported {} customers, {} users, {} credentials, {} rooms, {} boxes, {} dial-in numbers",
+                n.customers, n.users, n.credentials, n.rooms, n.boxes, n.access_numbers
             );
+        }
+        Command::Admin(AdminCommand::Rooms(RegistryCommand::List { customer, db })) => {
+            init_logging(false);
+            let (s, c) = admin_webhook::open_for(&db, &customer).await?;
+            for r in s.rooms(c.key).await? {
+                let equipment: Vec<String> = r
+                    .equipment
+                    .iter()
+                    .map(|e| format!("{}:{}", e.equip_id, e.name))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}\tfloor {}\tcapacity {}\t{}\t{}",
+                    r.room_id,
+                    r.name,
+                    r.city,
+                    r.location,
+                    r.floor,
+                    r.capacity,
+                    if r.needs_approval { "approval" } else { "open" },
+                    equipment.join(",")
+                );
+            }
+        }
+        Command::Admin(AdminCommand::Boxes(RegistryCommand::List { customer, db })) => {
+            init_logging(false);
+            let (s, c) = admin_webhook::open_for(&db, &customer).await?;
+            for b in s.boxes(c.key).await? {
+                let room = b.room_id.map_or_else(|| "-".to_owned(), |r| r.to_string());
+                println!("{}\t{}\t{room}\t{}", b.box_id, b.name, b.address);
+            }
+        }
+        Command::Admin(AdminCommand::Numbers(RegistryCommand::List { customer, db })) => {
+            init_logging(false);
+            let (s, c) = admin_webhook::open_for(&db, &customer).await?;
+            for n in s.dial_in_numbers(c.key).await? {
+                let scope = if n.customer.is_some() {
+                    "own"
+                } else {
+                    "shared"
+                };
+                println!(
+                    "{}\t{}\t{}\ttype {}\t{}\t{scope}",
+                    n.access_id, n.number, n.display, n.kind, n.platform
+                );
+            }
         }
         Command::Admin(AdminCommand::Webhook(command)) => {
             init_logging(false);

@@ -13,6 +13,7 @@ mod bookings;
 mod delivery;
 mod listings;
 mod recordings;
+mod registry;
 mod series;
 mod sessions;
 mod tenants;
@@ -22,6 +23,7 @@ pub use bookings::*;
 pub use delivery::*;
 pub use listings::*;
 pub use recordings::*;
+pub use registry::*;
 pub use series::*;
 pub use sessions::*;
 pub use tenants::*;
@@ -89,6 +91,7 @@ macro_rules! conformance_tests {
             recordings_are_kept_with_their_session_and_deleted_by_the_host,
             uploads_count_chunks_only_at_their_offset,
             the_fact_stamp_moves_with_every_fact_and_the_link_key_is_made_once,
+            the_registry_imports_with_its_customer_all_or_nothing,
         );
     };
     (@store $fresh:path; $($name:ident),* $(,)?) => {
@@ -164,6 +167,7 @@ pub fn fixture() -> ImportData {
             credential("ACME", ACME_ADMIN_KEY, true),
             credential("GLOBEX", GLOBEX_APP_KEY, false),
         ],
+        ..Default::default()
     }
 }
 

@@ -24,7 +24,10 @@ pub use delivery::{
     Attempt, ClaimedMessage, DeliveryStore, Endpoint, MessageLog, MessageState, NewEndpoint,
     Settle, Settled, Signing, Target,
 };
-pub use import::{ImportCredential, ImportCustomer, ImportData, ImportSummary, ImportUser};
+pub use import::{
+    ImportAccessNumber, ImportBox, ImportCredential, ImportCustomer, ImportData, ImportEquipment,
+    ImportRoom, ImportSummary, ImportUser,
+};
 pub use join_tokens::JoinTokenStore;
 pub use recordings::{HeldSession, NewUpload, RecordingFile, RecordingStore, Upload, UploadState};
 pub use sessions::{FactBatch, FactOutcome, NewFact, RecordedFact, SessionStore, StoredFact};

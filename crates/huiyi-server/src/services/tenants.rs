@@ -106,6 +106,7 @@ pub fn demo_tenant() -> (ImportData, NewApiKey) {
             key: key.reveal().to_owned(),
             admin: false,
         }],
+        ..Default::default()
     };
     (data, key)
 }

@@ -256,3 +256,89 @@ async fn serve_shuts_down_gracefully_on_sigterm() {
     let status = exited.expect("the server exits within 5 s of SIGTERM");
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn the_registry_imports_in_the_issue_s_keys_and_lists_per_customer() {
+    let (db, _guard) = fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = write_json(
+        dir.path(),
+        "tenants.json",
+        &serde_json::to_value(fixtures()).unwrap(),
+    );
+    succeeded(&import_into(&tenants, &db));
+    // The keys exactly as the issue gives them.
+    let registry = json!({
+        "rooms": [{"roomId": 10935, "customerCode": "A100", "name": "杏花村", "city": "西安",
+                   "location": "锦业路", "floor": 14, "capacity": 12, "needsApproval": false,
+                   "equipment": [{"equipId": 58933, "name": "投影仪"}]}],
+        "boxes": [{"boxId": "GN3399BOX0001856", "customerCode": "A100", "name": "盒子",
+                   "roomId": 10935, "address": "sip:1856@box.example"}],
+        "accessNumbers": [
+            {"accessId": "7135", "number": "01058858950", "type": "1", "platform": "summit2",
+             "customerCode": null, "display": "+86(10)5885-8950"},
+            {"accessId": "7136", "number": "02988888888", "type": "1", "platform": "summit2",
+             "customerCode": "A100", "display": "+86(29)8888-8888"}
+        ]
+    });
+    let file = write_json(dir.path(), "registry.json", &registry);
+    let stdout = succeeded(&import_into(&file, &db));
+    assert!(
+        stdout.contains("1 rooms, 1 boxes, 2 dial-in numbers"),
+        "{stdout}"
+    );
+    let list = |what: &str, customer: &str| {
+        succeeded(
+            &huiyi()
+                .args([
+                    "admin",
+                    what,
+                    "list",
+                    "--customer",
+                    customer,
+                    "--database",
+                    &db,
+                ])
+                .output()
+                .unwrap(),
+        )
+    };
+    let rooms = list("rooms", "A100");
+    assert!(
+        rooms.starts_with("10935\t杏花村\t西安\t锦业路\tfloor 14\tcapacity 12\topen\t58933:投影仪"),
+        "{rooms}"
+    );
+    assert_eq!(
+        list("rooms", "B200"),
+        "",
+        "another customer's rooms are not listed"
+    );
+    assert!(list("boxes", "A100").starts_with("GN3399BOX0001856\t盒子\t10935\t"));
+    let numbers = list("numbers", "A100");
+    let ids: Vec<&str> = numbers
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["7136", "7135"], "{numbers}");
+    assert!(numbers.contains("\tshared") && numbers.contains("\town"));
+    assert_eq!(
+        list("numbers", "B200").lines().count(),
+        1,
+        "only the shared one"
+    );
+    let err = failed(
+        &huiyi()
+            .args([
+                "admin",
+                "rooms",
+                "list",
+                "--customer",
+                "NOPE",
+                "--database",
+                &db,
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(err.contains("NOPE"), "{err}");
+}

@@ -7,6 +7,7 @@ pub mod bookings;
 pub mod delivery;
 pub mod join_tokens;
 pub mod recordings;
+pub mod registry;
 pub mod sessions;
 pub mod tenants;
 

@@ -4,6 +4,7 @@ use super::Conn;
 use crate::store::SqlStore;
 use crate::support::{corrupt, db_error, flag, is_unique_violation};
 use async_trait::async_trait;
+use huiyi_domain::rooms::{DialInNumber, MeetingBox, Room};
 use huiyi_domain::secrets::KeyHash;
 use huiyi_domain::{Credential, Customer, CustomerKey, User, UserId};
 use huiyi_store::{ImportData, ImportSummary, StoreError, StoreResult, TenantStore};
@@ -144,12 +145,12 @@ impl TryFrom<UserRow> for User {
 }
 
 /// `users[3] (4307081): customerCode "X" does not exist`.
-fn unknown_customer(entry: &str, code: &str) -> StoreError {
+pub(super) fn unknown_customer(entry: &str, code: &str) -> StoreError {
     StoreError::Invalid(format!("{entry}: customerCode {code:?} does not exist"))
 }
 
 /// A customer's key by code, remembering what it has looked up.
-async fn customer_key(
+pub(super) async fn customer_key(
     conn: &mut Conn,
     known: &mut HashMap<String, i64>,
     code: &str,
@@ -221,10 +222,14 @@ async fn import_into(conn: &mut Conn, data: &ImportData, now: i64) -> StoreResul
             )));
         }
     }
+    super::registry::import_registry(conn, data, &mut known).await?;
     Ok(ImportSummary {
         customers: data.customers.len() as u64,
         users: data.users.len() as u64,
         credentials: data.credentials.len() as u64,
+        rooms: data.rooms.len() as u64,
+        boxes: data.boxes.len() as u64,
+        access_numbers: data.access_numbers.len() as u64,
     })
 }
 
@@ -319,6 +324,21 @@ impl TenantStore for SqlStore {
             .await
             .map_err(db_error)?;
         row.map(User::try_from).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn rooms(&self, customer: CustomerKey) -> StoreResult<Vec<Room>> {
+        self.registry_rooms(customer).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn boxes(&self, customer: CustomerKey) -> StoreResult<Vec<MeetingBox>> {
+        self.registry_boxes(customer).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn dial_in_numbers(&self, customer: CustomerKey) -> StoreResult<Vec<DialInNumber>> {
+        self.registry_numbers(customer).await
     }
 
     #[tracing::instrument(level = "debug", skip(self, email))]

@@ -12,7 +12,8 @@ pub async fn import_upserts_and_is_idempotent(store: SharedStore) {
         ImportSummary {
             customers: 2,
             users: 3,
-            credentials: 3
+            credentials: 3,
+            ..ImportSummary::default()
         }
     );
     assert_eq!(store.customer_count().await.unwrap(), 2);
@@ -74,7 +75,7 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
             advance_hours: 1,
         }],
         users: fixture().users,
-        credentials: vec![],
+        ..Default::default()
     };
     bad.customers.push(bad.customers[0].clone());
     bad.customers[1].customer_code = "HOOLI".into();

@@ -1,0 +1,231 @@
+//! The registry in SQL: rooms with their equipment, hardware boxes and dial-in numbers,
+//! imported within the tenants' import transaction and listed per customer.
+
+use super::Conn;
+use super::tenants::{customer_key, unknown_customer};
+use crate::store::SqlStore;
+use crate::support::{db_error, flag};
+use huiyi_domain::CustomerKey;
+use huiyi_domain::rooms::{DialInNumber, Equipment, MeetingBox, Room};
+use huiyi_store::{ImportData, StoreError, StoreResult};
+use std::collections::HashMap;
+
+/// A room is its customer's for good: another customer's import cannot take it over.
+const UPSERT_ROOM: &str = "INSERT INTO rooms (room_id, customer, name, city, location, floor, \
+     capacity, needs_approval) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (room_id) DO UPDATE SET name = excluded.name, city = excluded.city, \
+     location = excluded.location, floor = excluded.floor, capacity = excluded.capacity, \
+     needs_approval = excluded.needs_approval WHERE rooms.customer = excluded.customer \
+     RETURNING room_id";
+/// Equipment may move between rooms of one customer, never to another customer's.
+const UPSERT_EQUIPMENT: &str = "INSERT INTO room_equipment (equip_id, room_id, name) \
+     VALUES ($1, $2, $3) ON CONFLICT (equip_id) DO UPDATE SET room_id = excluded.room_id, \
+     name = excluded.name WHERE (SELECT customer FROM rooms r WHERE r.room_id = \
+     room_equipment.room_id) = (SELECT customer FROM rooms r WHERE r.room_id = \
+     excluded.room_id) RETURNING equip_id";
+const ROOM_CUSTOMER: &str = "SELECT customer FROM rooms WHERE room_id = $1";
+const UPSERT_BOX: &str = "INSERT INTO meeting_boxes (box_id, customer, name, room_id, address) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (box_id) DO UPDATE SET name = excluded.name, \
+     room_id = excluded.room_id, address = excluded.address \
+     WHERE meeting_boxes.customer = excluded.customer RETURNING box_id";
+const UPSERT_NUMBER: &str = "INSERT INTO dial_in_numbers (access_id, number, kind, platform, \
+     customer, display) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (access_id) DO UPDATE SET \
+     number = excluded.number, kind = excluded.kind, platform = excluded.platform, \
+     customer = excluded.customer, display = excluded.display";
+
+const ROOMS: &str = "SELECT room_id, customer, name, city, location, floor, capacity, \
+     needs_approval FROM rooms WHERE customer = $1 ORDER BY room_id";
+const EQUIPMENT: &str = "SELECT e.equip_id, e.room_id, e.name FROM room_equipment e \
+     JOIN rooms r ON r.room_id = e.room_id WHERE r.customer = $1 ORDER BY e.equip_id";
+const BOXES: &str = "SELECT box_id, customer, name, room_id, address FROM meeting_boxes \
+     WHERE customer = $1 ORDER BY box_id";
+const NUMBERS: &str = "SELECT access_id, number, kind, platform, customer, display \
+     FROM dial_in_numbers WHERE customer = $1 OR customer IS NULL \
+     ORDER BY CASE WHEN customer IS NULL THEN 1 ELSE 0 END, access_id";
+
+/// Upserts the registry sections of an import inside its transaction.
+pub async fn import_registry(
+    conn: &mut Conn,
+    data: &ImportData,
+    known: &mut HashMap<String, i64>,
+) -> StoreResult<()> {
+    for (i, r) in data.rooms.iter().enumerate() {
+        let entry = format!("rooms[{i}] ({})", r.room_id);
+        let Some(customer) = customer_key(conn, known, &r.customer_code).await? else {
+            return Err(unknown_customer(&entry, &r.customer_code));
+        };
+        let stored: Option<i64> = sqlx::query_scalar(UPSERT_ROOM)
+            .bind(r.room_id)
+            .bind(customer)
+            .bind(&r.name)
+            .bind(&r.city)
+            .bind(&r.location)
+            .bind(r.floor)
+            .bind(r.capacity)
+            .bind(flag(r.needs_approval))
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        if stored.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "{entry}: roomId already belongs to another customer"
+            )));
+        }
+        for (j, e) in r.equipment.iter().enumerate() {
+            let stored: Option<i64> = sqlx::query_scalar(UPSERT_EQUIPMENT)
+                .bind(e.equip_id)
+                .bind(r.room_id)
+                .bind(&e.name)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            if stored.is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "{entry}.equipment[{j}] ({}): equipId already belongs to another \
+                     customer's room",
+                    e.equip_id
+                )));
+            }
+        }
+    }
+    for (i, b) in data.boxes.iter().enumerate() {
+        let entry = format!("boxes[{i}] ({})", b.box_id);
+        let Some(customer) = customer_key(conn, known, &b.customer_code).await? else {
+            return Err(unknown_customer(&entry, &b.customer_code));
+        };
+        if let Some(room) = b.room_id {
+            let owner: Option<i64> = sqlx::query_scalar(ROOM_CUSTOMER)
+                .bind(room)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            if owner != Some(customer) {
+                return Err(StoreError::Invalid(format!(
+                    "{entry}: roomId {room} is not a room of {}",
+                    b.customer_code
+                )));
+            }
+        }
+        let stored: Option<String> = sqlx::query_scalar(UPSERT_BOX)
+            .bind(&b.box_id)
+            .bind(customer)
+            .bind(&b.name)
+            .bind(b.room_id)
+            .bind(&b.address)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+        if stored.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "{entry}: boxId already belongs to another customer"
+            )));
+        }
+    }
+    for (i, n) in data.access_numbers.iter().enumerate() {
+        let entry = format!("accessNumbers[{i}] ({})", n.access_id);
+        let customer = match n.customer_code.as_deref() {
+            None => None,
+            Some(code) => match customer_key(conn, known, code).await? {
+                Some(c) => Some(c),
+                None => return Err(unknown_customer(&entry, code)),
+            },
+        };
+        sqlx::query(UPSERT_NUMBER)
+            .bind(&n.access_id)
+            .bind(n.number.trim())
+            .bind(&n.kind)
+            .bind(&n.platform)
+            .bind(customer)
+            .bind(&n.display)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+type RoomRow = (i64, i64, String, String, String, i64, i64, i64);
+
+impl SqlStore {
+    pub(crate) async fn registry_rooms(&self, customer: CustomerKey) -> StoreResult<Vec<Room>> {
+        let rows: Vec<RoomRow> = sqlx::query_as(ROOMS)
+            .bind(customer)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        let equipment: Vec<(i64, i64, String)> = sqlx::query_as(EQUIPMENT)
+            .bind(customer)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        let mut by_room: HashMap<i64, Vec<Equipment>> = HashMap::new();
+        for (equip_id, room_id, name) in equipment {
+            by_room
+                .entry(room_id)
+                .or_default()
+                .push(Equipment { equip_id, name });
+        }
+        Ok(rows
+            .into_iter()
+            .map(
+                |(room_id, customer, name, city, location, floor, capacity, approval)| Room {
+                    room_id,
+                    customer,
+                    name,
+                    city,
+                    location,
+                    floor,
+                    capacity,
+                    needs_approval: approval != 0,
+                    equipment: by_room.remove(&room_id).unwrap_or_default(),
+                },
+            )
+            .collect())
+    }
+
+    pub(crate) async fn registry_boxes(
+        &self,
+        customer: CustomerKey,
+    ) -> StoreResult<Vec<MeetingBox>> {
+        let rows: Vec<(String, i64, String, Option<i64>, String)> = sqlx::query_as(BOXES)
+            .bind(customer)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(box_id, customer, name, room_id, address)| MeetingBox {
+                box_id,
+                customer,
+                name,
+                room_id,
+                address,
+            })
+            .collect())
+    }
+
+    pub(crate) async fn registry_numbers(
+        &self,
+        customer: CustomerKey,
+    ) -> StoreResult<Vec<DialInNumber>> {
+        let rows: Vec<(String, String, String, String, Option<i64>, String)> =
+            sqlx::query_as(NUMBERS)
+                .bind(customer)
+                .fetch_all(&self.reader)
+                .await
+                .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(access_id, number, kind, platform, customer, display)| DialInNumber {
+                    access_id,
+                    number,
+                    kind,
+                    platform,
+                    customer,
+                    display,
+                },
+            )
+            .collect())
+    }
+}
