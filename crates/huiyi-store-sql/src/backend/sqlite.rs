@@ -68,15 +68,18 @@ impl SqlStore {
                 .idle_timeout(None)
                 .max_lifetime(None);
         }
-        let writer = writer.connect_with(write_options).await.map_err(db_error)?;
         // sqlx takes no lock for SQLite migrations, so two processes starting on a new file
         // would both create the tables. An exclusive lock on a file beside the database makes
-        // them take turns; the second finds the schema current.
+        // them take turns; the second finds the schema current. The turn is taken before the
+        // first connection: switching a new file to WAL needs an exclusive lock that SQLite's
+        // busy timeout does not wait for, so a process connecting while another creates the
+        // file would be refused ("database is locked").
         let _turn = if in_memory {
             None
         } else {
             Some(migration_lock(options.get_filename()).await?)
         };
+        let writer = writer.connect_with(write_options).await.map_err(db_error)?;
         MIGRATOR
             .run(&writer)
             .await
