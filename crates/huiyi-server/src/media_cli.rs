@@ -134,20 +134,20 @@ pub async fn run(command: MediaCommand) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = target.server.clone();
-    let command = match command {
-        MediaCommand::Upload(args) => return crate::media_upload::run(args, secret, client).await,
-        other => other,
-    };
-    let poster = Poster {
-        client,
-        url: events_url(&server),
-        secret,
+    let events = |server: &str| Poster {
+        client: client.clone(),
+        url: events_url(server),
+        secret: secret.clone(),
     };
     match command {
-        MediaCommand::Send(args) => send(&poster, &args.file).await,
-        MediaCommand::Simulate(args) => simulate(&poster, &args.conference, args.keep_open).await,
-        MediaCommand::Upload(_) => ExitCode::from(2),
+        MediaCommand::Send(args) => send(&events(&args.target.server), &args.file).await,
+        MediaCommand::Simulate(args) => {
+            let poster = events(&args.target.server);
+            simulate(&poster, &args.conference, args.keep_open).await
+        }
+        MediaCommand::Upload(args) => {
+            crate::media_upload::run(args, secret.clone(), client.clone()).await
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use huiyi_wire::Family;
-use huiyi_wire::answers::{self, HeldCtx, ReplayItem};
+use huiyi_wire::answers::{self, HeldCtx, HeldLinks, ReplayItem};
 use huiyi_wire::requests::{RecordsDeleteRequest, ReplayByIdRequest, ReplayRequest, ReportRequest};
 use serde_json::{Map, Value};
 
@@ -23,16 +23,16 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The recording answer of one held session, with links made now.
-async fn item(app: &AppState, h: &Held) -> crate::error::ApiResult<ReplayItem> {
-    let links = app.after.links(h).await?;
-    Ok(answers::replay_item(&HeldCtx {
+/// What the recording answers say of a held session: a recording is there once its file is
+/// complete, and coming while an upload of it arrives.
+fn held_ctx<'a>(h: &'a Held, links: &'a HeldLinks) -> HeldCtx<'a> {
+    HeldCtx {
         booking: &h.view,
         session: &h.held.session,
         has_record: h.recording().is_some() || h.held.uploading,
         record_ready: h.recording().is_some(),
-        links: &links,
-    }))
+        links,
+    }
 }
 
 /// 9: ended sessions of up to 10 hosts over up to 14 days, keyed by the hosts' emails.
@@ -40,13 +40,22 @@ async fn get_conf_replay(State(app): State<AppState>, call: Call) -> Response {
     call.serve(&app, async |t, fields| {
         let req = ReplayRequest::parse(fields)?;
         let listed = app.after.replay_list(&t.customer, &req).await?;
-        let mut out = Map::new();
+        // Keyed by email in the order asked (a JSON object keeps its insertion order here).
+        let mut out: Map<String, Value> = Map::new();
         for (email, held) in listed {
-            let mut items = Vec::with_capacity(held.len());
+            let mut items: Vec<ReplayItem> = Vec::with_capacity(held.len());
             for h in &held {
-                items.push(serde_json::to_value(item(&app, h).await?).unwrap_or_default());
+                let links = app.after.links(h).await?;
+                items.push(answers::replay_item(&held_ctx(h, &links)));
             }
-            out.insert(email, Value::Array(items));
+            let items = serde_json::to_value(items).map_err(|e| {
+                tracing::error!(error = %e, "a recording list did not serialise");
+                crate::error::ApiError::new(
+                    huiyi_wire::Code::Internal,
+                    "the server could not build the answer",
+                )
+            })?;
+            out.insert(email, items);
         }
         Ok(Value::Object(out))
     })
@@ -62,13 +71,7 @@ async fn get_conf_replay_by_id(State(app): State<AppState>, call: Call) -> Respo
             .replay_by_id(&t.customer, &req.conference_id)
             .await?;
         let links = app.after.links(&h).await?;
-        Ok(answers::replay_by_id(&HeldCtx {
-            booking: &h.view,
-            session: &h.held.session,
-            has_record: h.recording().is_some() || h.held.uploading,
-            record_ready: h.recording().is_some(),
-            links: &links,
-        }))
+        Ok(answers::replay_by_id(&held_ctx(&h, &links)))
     })
     .await
 }

@@ -409,11 +409,15 @@ impl After {
             }
             _ => upload,
         };
-        let done = match upload.state {
-            UploadState::Receiving if upload.is_complete() => self.finish(&upload).await?,
-            _ => None,
+        let (upload, done) = match upload.state {
+            UploadState::Receiving if upload.is_complete() => {
+                let done = self.finish(&upload).await?;
+                // Putting it together settled it (done, or failed): answer its state now.
+                let settled = self.store.upload(&q.upload_id).await?;
+                (settled.unwrap_or(upload), done)
+            }
+            _ => (upload, None),
         };
-        let upload = self.store.upload(&q.upload_id).await?.unwrap_or(upload);
         Ok(UploadAnswer {
             upload_id: upload.upload_id,
             temp_conference_id: upload.temp_conference_id,
@@ -523,7 +527,13 @@ impl After {
             .files
             .assemble(&chunks, &key)
             .await
-            .map_err(|e| ApiError::new(Code::Internal, format!("assembling failed: {e}")))?;
+            .map_err(|e| {
+                tracing::error!(upload = %u.upload_id, error = %e, "an upload could not be put together");
+                ApiError::new(
+                    Code::Internal,
+                    "the recording could not be put together from its chunks; retry the last chunk",
+                )
+            })?;
         if size != u.total_bytes as u64 {
             tracing::error!(upload = %u.upload_id, size, total = u.total_bytes, "an upload's chunks do not add up");
             self.fail(u).await?;
@@ -586,15 +596,32 @@ impl After {
             .await?;
         let (mut finished, mut failed) = (0, 0);
         for u in quiet {
+            let given_up = u.updated_ms <= now - idle_ms;
             if u.is_complete() {
-                if self.finish(&u).await?.is_some() {
-                    finished += 1;
+                // One upload that cannot be put together (a chunk lost from the store) must not
+                // hold up the others: it is tried again each round, and given up on with the
+                // quiet ones.
+                match self.finish(&u).await {
+                    Ok(Some(_)) => {
+                        finished += 1;
+                        continue;
+                    }
+                    Ok(None) => continue,
+                    Err(e) if !given_up => {
+                        tracing::warn!(upload = %u.upload_id, error = %e.message, "a complete upload could not be put together; trying again next round");
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(upload = %u.upload_id, error = %e.message, "a complete upload could not be put together and is given up");
+                    }
                 }
-            } else if u.updated_ms <= now - idle_ms {
+            } else if !given_up {
+                continue;
+            } else {
                 tracing::warn!(upload = %u.upload_id, received = u.received_bytes, total = u.total_bytes, "a recording upload went quiet and is given up");
-                self.fail(&u).await?;
-                failed += 1;
             }
+            self.fail(&u).await?;
+            failed += 1;
         }
         Ok((finished, failed))
     }

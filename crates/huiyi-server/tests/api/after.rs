@@ -1114,8 +1114,13 @@ async fn an_upload_a_restart_interrupted_is_finished_or_failed_never_stuck() {
     left_behind(&app, &cid, "half", &file, file.len() / 2, 2 * 3_600_000).await;
     // Half arrived a minute ago: it may still resume.
     left_behind(&app, &cid, "fresh", &file, file.len() / 2, 60_000).await;
+    // Whole two hours ago, but its chunk was lost from the store: it cannot be put together,
+    // and it must neither hold up the others nor stay receiving.
+    left_behind(&app, &cid, "lost", &file, file.len(), 2 * 3_600_000).await;
+    let lost = huiyi_server::adapters::files::Files::chunk_key("lost", 0);
+    app.state.after.files().delete(&lost).await.unwrap();
     let worker = huiyi_server::workers::Uploads::new(app.state.clone());
-    assert_eq!(worker.run_once().await.unwrap(), (1, 1));
+    assert_eq!(worker.run_once().await.unwrap(), (1, 2));
     assert_eq!(worker.run_once().await.unwrap(), (0, 0), "once is enough");
     let state = |id: &'static str| {
         let store = app.store.clone();
@@ -1125,6 +1130,7 @@ async fn an_upload_a_restart_interrupted_is_finished_or_failed_never_stuck() {
     assert_eq!(state("whole").await, UploadState::Done);
     assert_eq!(state("half").await, UploadState::Failed);
     assert_eq!(state("fresh").await, UploadState::Receiving);
+    assert_eq!(state("lost").await, UploadState::Failed);
     // The finished one is listed and downloads whole; the failed one's chunk is gone.
     let env = by_id(&app, &cid).await;
     assert_eq!(env["result"]["isRecordConvertReady"], "1", "{env}");

@@ -40,7 +40,11 @@ const LATEST_ENDED: &str = concat!(
     " FROM sessions WHERE customer = $1 AND event_id = $2 AND closed_ms IS NOT NULL \
      ORDER BY closed_ms DESC, id DESC LIMIT 1"
 );
-const SESSION_CUSTOMER: &str = "SELECT customer FROM sessions WHERE id = $1";
+const BY_TEMP_OF_CUSTOMER: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE temp_conference_id = $1 AND customer = $2"
+);
 const BOOKINGS_HEAD: &str = concat!(
     "SELECT ",
     booking_columns!(),
@@ -339,25 +343,14 @@ impl RecordingStore for SqlStore {
         customer: Option<CustomerKey>,
         temp_conference_id: &str,
     ) -> StoreResult<Option<HeldSession>> {
-        let Some(row) = sqlx::query_as::<_, SessionRow>(BY_TEMP)
-            .bind(temp_conference_id)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(db_error)?
-        else {
-            return Ok(None);
+        let query = match customer {
+            None => sqlx::query_as::<_, SessionRow>(BY_TEMP).bind(temp_conference_id),
+            Some(c) => sqlx::query_as::<_, SessionRow>(BY_TEMP_OF_CUSTOMER)
+                .bind(temp_conference_id)
+                .bind(c),
         };
-        if let Some(c) = customer {
-            let (owner,): (i64,) = sqlx::query_as(SESSION_CUSTOMER)
-                .bind(row.id)
-                .fetch_one(&self.reader)
-                .await
-                .map_err(db_error)?;
-            if owner != c {
-                return Ok(None);
-            }
-        }
-        Ok(self.held(vec![row]).await?.pop())
+        let row = query.fetch_optional(&self.reader).await.map_err(db_error)?;
+        Ok(self.held(row.into_iter().collect()).await?.pop())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

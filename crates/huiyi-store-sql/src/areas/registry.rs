@@ -2,7 +2,7 @@
 //! imported within the tenants' import transaction and listed per customer.
 
 use super::Conn;
-use super::tenants::{customer_key, unknown_customer};
+use super::tenants::customer_named;
 use crate::store::SqlStore;
 use crate::support::{db_error, flag};
 use huiyi_domain::CustomerKey;
@@ -51,9 +51,7 @@ pub async fn import_registry(
 ) -> StoreResult<()> {
     for (i, r) in data.rooms.iter().enumerate() {
         let entry = format!("rooms[{i}] ({})", r.room_id);
-        let Some(customer) = customer_key(conn, known, &r.customer_code).await? else {
-            return Err(unknown_customer(&entry, &r.customer_code));
-        };
+        let customer = customer_named(conn, known, &r.customer_code, &entry).await?;
         let stored: Option<i64> = sqlx::query_scalar(UPSERT_ROOM)
             .bind(r.room_id)
             .bind(customer)
@@ -90,9 +88,7 @@ pub async fn import_registry(
     }
     for (i, b) in data.boxes.iter().enumerate() {
         let entry = format!("boxes[{i}] ({})", b.box_id);
-        let Some(customer) = customer_key(conn, known, &b.customer_code).await? else {
-            return Err(unknown_customer(&entry, &b.customer_code));
-        };
+        let customer = customer_named(conn, known, &b.customer_code, &entry).await?;
         if let Some(room) = b.room_id {
             let owner: Option<i64> = sqlx::query_scalar(ROOM_CUSTOMER)
                 .bind(room)
@@ -125,10 +121,7 @@ pub async fn import_registry(
         let entry = format!("accessNumbers[{i}] ({})", n.access_id);
         let customer = match n.customer_code.as_deref() {
             None => None,
-            Some(code) => match customer_key(conn, known, code).await? {
-                Some(c) => Some(c),
-                None => return Err(unknown_customer(&entry, code)),
-            },
+            Some(code) => Some(customer_named(conn, known, code, &entry).await?),
         };
         sqlx::query(UPSERT_NUMBER)
             .bind(&n.access_id)

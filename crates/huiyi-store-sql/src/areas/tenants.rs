@@ -149,6 +149,18 @@ pub(super) fn unknown_customer(entry: &str, code: &str) -> StoreError {
     StoreError::Invalid(format!("{entry}: customerCode {code:?} does not exist"))
 }
 
+/// The key of the customer an import entry names; an unknown code is refused, naming the entry.
+pub(super) async fn customer_named(
+    conn: &mut Conn,
+    known: &mut HashMap<String, i64>,
+    code: &str,
+    entry: &str,
+) -> StoreResult<i64> {
+    customer_key(conn, known, code)
+        .await?
+        .ok_or_else(|| unknown_customer(entry, code))
+}
+
 /// A customer's key by code, remembering what it has looked up.
 pub(super) async fn customer_key(
     conn: &mut Conn,
@@ -184,9 +196,7 @@ async fn import_into(conn: &mut Conn, data: &ImportData, now: i64) -> StoreResul
     }
     for (i, u) in data.users.iter().enumerate() {
         let entry = format!("users[{i}] ({})", u.user_id);
-        let Some(customer) = customer_key(conn, &mut known, &u.customer_code).await? else {
-            return Err(unknown_customer(&entry, &u.customer_code));
-        };
+        let customer = customer_named(conn, &mut known, &u.customer_code, &entry).await?;
         let stored: Option<i64> = sqlx::query_scalar(UPSERT_USER)
             .bind(u.user_id)
             .bind(customer)
@@ -205,9 +215,7 @@ async fn import_into(conn: &mut Conn, data: &ImportData, now: i64) -> StoreResul
     }
     for (i, c) in data.credentials.iter().enumerate() {
         let entry = format!("credentials[{i}]");
-        let Some(customer) = customer_key(conn, &mut known, &c.customer_code).await? else {
-            return Err(unknown_customer(&entry, &c.customer_code));
-        };
+        let customer = customer_named(conn, &mut known, &c.customer_code, &entry).await?;
         let stored: Option<String> = sqlx::query_scalar(UPSERT_CREDENTIAL)
             .bind(KeyHash::of(&c.key).as_str())
             .bind(customer)
