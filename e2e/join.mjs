@@ -24,7 +24,8 @@ const WAIT = 10_000; // the longest any single UI step may take
 const HEARTBEAT_BOUND = 15_000; // a closed tab must be gone from the count within this
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 const DESKTOP = { viewport: { width: 1280, height: 800 } };
-const DIAL_IN = [{ area: '全国', number: '400-810-5211' }, { area: 'Beijing', number: '+86 10 5808 4299' }];
+// `area` as configured; `zh`, what the Chinese page shows (a number's area comes from its area code).
+const DIAL_IN = [{ area: '全国', zh: '全国', number: '400-810-5211' }, { area: 'Beijing', zh: '北京', number: '+86 10 5808 4299' }];
 
 let server = null;
 let serverLog = '';
@@ -153,7 +154,7 @@ async function newPage(label, options, lang) {
   page.on('pageerror', (e) => jsErrors.push(`${label}: ${e.message}`));
   page.on('console', (m) => {
     // A page this test asks for on purpose with a 404 or 410 is not a script error.
-    const expected = m.text().startsWith('Failed to load resource') && /\/k\/AAAAAAAAAAA|\/replay\//.test(m.location().url);
+    const expected = m.text().startsWith('Failed to load resource') && /\/k\/AAAAAAAAAAA|\/replay\/|\/panel\?key=nope/.test(m.location().url);
     if (m.type() === 'error' && !expected) jsErrors.push(`${label} console: ${m.text()} (${m.location().url})`);
   });
   pages.set(label, page);
@@ -376,7 +377,7 @@ async function otherPages(env) {
   check((await page.locator(testid('dialin-passcode')).textContent()).trim() === b.pcode2, 'the dial-in page shows the attendee passcode');
   check((await page.locator(testid('conference-id')).textContent()).trim() === b.conferenceId, 'and the conference id');
   const numbers = await page.locator(testid('dialin-number')).allTextContents();
-  check(DIAL_IN.every((n, i) => numbers[i] && numbers[i].includes(n.area) && numbers[i].includes(n.number)),
+  check(DIAL_IN.every((n, i) => numbers[i] && numbers[i].includes(n.zh) && numbers[i].includes(n.number)),
     `and the configured dial-in numbers (${numbers.join(' | ')})`);
   await shot(page, 'dialin-phone-zh');
   const missing = await page.goto(`${env.url}/k/AAAAAAAAAAA?lang=en`);
@@ -461,6 +462,63 @@ async function replay(env) {
   pages.clear();
 }
 
+/** The room panel: a booking of the room going live shows without a reload. */
+async function roomPanel(env) {
+  console.log('room panel');
+  const ROOM = 880001;
+  const registry = path.join(env.dir, 'registry.json');
+  fs.writeFileSync(registry, JSON.stringify({
+    rooms: [{ roomId: ROOM, customerCode: 'DEMO', name: '杏花村 Apricot', city: '西安', location: '锦业路',
+      floor: 14, capacity: 12, needsApproval: false, equipment: [{ equipId: 880002, name: '投影仪' }] }],
+  }));
+  const db = `sqlite://${env.dir}/huiyi.db`;
+  const imported = spawnSync(BIN, ['admin', 'import', registry, '--database', db], { encoding: 'utf8' });
+  check(imported.status === 0, `the room is imported (${(imported.stdout + imported.stderr).trim()})`);
+  const made = spawnSync(BIN, ['admin', 'room', 'panel-key', '--room', String(ROOM), '--database', db], { encoding: 'utf8' });
+  const key = made.stdout.trim();
+  check(made.status === 0 && key.length > 20, 'huiyi admin room panel-key prints a key');
+  const b = await api(env, '/confopenapi/room/reservConference', {
+    userId: HOST_USER, title: '季度评审 Review', length: 30, starttime: shanghaiIn(3),
+    composeRoomList: [{ roomId: ROOM, isMainRoom: 1, equipIdList: [880002] }],
+  });
+  const TABLET = { viewport: { width: 1280, height: 800 } };
+  const zh = await newPage('panel-zh', TABLET, 'zh');
+  const r = await zh.goto(`${env.url}/rooms/${ROOM}/panel?key=${encodeURIComponent(key)}&refresh=1`);
+  check(r.status() === 200, 'the panel answers 200 with its key');
+  check((await zh.locator(testid('panel-room')).textContent()).includes('杏花村'), 'it shows the room');
+  await zh.waitForSelector(`${testid('panel-item')}`, { timeout: WAIT });
+  check((await zh.locator(testid('panel-headline')).textContent()).trim() === '空闲', 'the room is free before the meeting');
+  check((await zh.locator(testid('panel-next')).textContent()).includes('季度评审'), 'the booking is next');
+  await shot(zh, 'panel-tablet-zh-free');
+  await zh.evaluate(() => { window.notReloaded = true; });
+  const at = Date.now();
+  await mediaEvents(env, [
+    { eventId: 'panel-1', type: 'participant.joined', conferenceId: b.conferenceId, at,
+      participant: { id: 'p1', name: '主持人', role: 'host', client: 'web', voice: 'network', address: '127.0.0.1' } },
+    { eventId: 'panel-2', type: 'participant.joined', conferenceId: b.conferenceId, at: at + 1,
+      participant: { id: 'p2', name: '来宾', role: 'attendee', client: 'web', voice: 'network', address: '127.0.0.1' } },
+  ]);
+  await zh.waitForFunction((s) => document.querySelector(s).textContent.trim() === '使用中', testid('panel-headline'), { timeout: WAIT });
+  await zh.waitForFunction((s) => document.querySelector(s).textContent.trim() === '2', testid('panel-current-attendees'), { timeout: WAIT });
+  check(await zh.evaluate(() => window.notReloaded === true), 'the panel shows the meeting live with 2 attendees, without a reload');
+  check((await zh.locator(testid('panel-current-status')).textContent()).trim() === '进行中', 'its status reads 进行中');
+  let width = await zh.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 1280, `nothing wider than the tablet (${width} px)`);
+  await shot(zh, 'panel-tablet-zh-live');
+  const en = await newPage('panel-en', TABLET, 'en');
+  await en.goto(`${env.url}/rooms/${ROOM}/panel?key=${encodeURIComponent(key)}&lang=en`);
+  check((await en.locator(testid('panel-headline')).textContent()).trim() === 'In use', 'in English it reads In use');
+  check((await en.locator(testid('panel-current-status')).textContent()).trim() === 'In progress', 'and In progress');
+  width = await en.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 1280, `nothing wider than the tablet in English (${width} px)`);
+  await shot(en, 'panel-tablet-en-live');
+  const wrong = await newPage('panel-wrong-key', TABLET, 'en');
+  const refused = await wrong.goto(`${env.url}/rooms/${ROOM}/panel?key=nope`);
+  check(refused.status() === 404, 'a wrong key gets 404');
+  for (const p of pages.values()) await p.context().close();
+  pages.clear();
+}
+
 async function main() {
   const started = Date.now();
   const env = await startServer();
@@ -474,6 +532,7 @@ async function main() {
   await waitingRoom(env);
   await otherPages(env);
   await replay(env);
+  await roomPanel(env);
   check(jsErrors.length === 0, `no script errors on any page${jsErrors.length ? ': ' + jsErrors.join('; ') : ''}`);
   console.log(`screenshots in ${SHOTS}`);
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -36,6 +36,28 @@ pub enum Command {
     /// Post-meeting reports: getReportData latency for sessions of 10, 1,000 and 10,000
     /// participants (10 facts each), against healthz (SQLite).
     Reports(ReportsArgs),
+    /// Rooms: booking with a room (registry check, conflict check, holds) against the same
+    /// booking without, and getPhoneAccessNum against healthz (SQLite).
+    Rooms(RoomsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RoomsArgs {
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// Concurrent workers of each scenario.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How long each scenario is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// Turns of booking without rooms and with; the ratios compare their medians.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub rounds: u32,
 }
 
 #[derive(Debug, Args)]

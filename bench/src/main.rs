@@ -3,7 +3,8 @@
 //! `series` what stored recurring meetings cost a listing; `events` media event ingestion and
 //! getConfStatus on a live meeting; `live` 500 WebSocket participants in one meeting and how
 //! fast a join or leave reaches all of them; `webhooks` the outbox's delivery rate and what
-//! enqueueing costs a booking. All traffic goes to loopback. See bench/README.md.
+//! enqueueing costs a booking; `rooms` what a booking's rooms cost it and getPhoneAccessNum.
+//! All traffic goes to loopback. See bench/README.md.
 
 mod cli;
 mod events;
@@ -13,6 +14,7 @@ mod media;
 mod preload;
 mod report;
 mod reports;
+mod rooms;
 mod scale;
 mod series;
 mod server;
@@ -39,6 +41,7 @@ async fn main() -> ExitCode {
             Command::Live(args) => live::live(args).await,
             Command::Webhooks(args) => webhooks::webhooks(args).await,
             Command::Reports(args) => reports::reports(args).await,
+            Command::Rooms(args) => rooms::rooms(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.

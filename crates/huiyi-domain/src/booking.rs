@@ -50,14 +50,41 @@ pub struct Invitee {
     pub mobile: String,
 }
 
-/// A room chosen in a room-era booking (`composeRoomList`). Rooms are administered in a later
-/// capability; until then the choice is kept as given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// A room chosen in a room-era booking (`composeRoomList`), checked against the registry when
+/// booked: what the registry said of the room then is kept with the choice, so answers need no
+/// second read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RoomChoice {
     pub room_id: i64,
+    /// 0 unspecified, 1 the main venue, 2 a branch venue.
     pub is_main_room: i64,
     pub equip_ids: Vec<i64>,
+    /// The room's name, city, location and floor, from the registry.
+    pub name: String,
+    pub city: String,
+    pub location: String,
+    pub floor: i64,
+    /// The chosen equipment (`equip_ids`) with the registry's names.
+    pub equipment: Vec<crate::rooms::Equipment>,
+    /// [`crate::rooms::approval`]: pending until an admin decides, for rooms that need it.
+    pub approval: i64,
+}
+
+impl Default for RoomChoice {
+    fn default() -> Self {
+        Self {
+            room_id: 0,
+            is_main_room: 0,
+            equip_ids: Vec::new(),
+            name: String::new(),
+            city: String::new(),
+            location: String::new(),
+            floor: 0,
+            equipment: Vec::new(),
+            approval: crate::rooms::approval::APPROVED,
+        }
+    }
 }
 
 macro_rules! settings {
@@ -119,6 +146,9 @@ pub struct Details {
     /// `from`: which client booked it (e.g. "uc").
     pub source: String,
     pub settings: Settings,
+    /// Hardware boxes bound by `confBindBox`; each binding replaces the last.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub boxes: Vec<crate::rooms::BoundBox>,
 }
 
 /// A booking's short links; each code is unique and unpredictable.

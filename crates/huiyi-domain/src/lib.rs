@@ -7,6 +7,7 @@ pub mod booking;
 pub mod delivery;
 pub mod ids;
 pub mod joining;
+pub mod phone_region;
 pub mod recurrence;
 pub mod report;
 pub mod rooms;

@@ -33,6 +33,25 @@ impl Zone {
         self.datetime(unix).format("%Y-%m-%d").to_string()
     }
 
+    /// `HH:MM` in this zone, as a room panel shows times of the day.
+    pub fn clock(&self, unix: i64) -> String {
+        self.datetime(unix).format("%H:%M").to_string()
+    }
+
+    /// The local day that holds `unix`, as `[start, end)` in unix seconds. A day that DST
+    /// shortens or lengthens keeps its true length; a midnight that does not exist starts the
+    /// day at the first instant that does.
+    pub fn day_bounds(&self, unix: i64) -> (i64, i64) {
+        let day = self.datetime(unix).date_naive();
+        let start_of = |d: NaiveDate| {
+            (0..=3)
+                .find_map(|h| self.instant(d.and_hms_opt(h, 0, 0)?))
+                .unwrap_or(unix)
+        };
+        let next = day.succ_opt().unwrap_or(day);
+        (start_of(day), start_of(next))
+    }
+
     fn datetime(&self, unix: i64) -> DateTime<Tz> {
         let utc = DateTime::<Utc>::from_timestamp(unix, 0).unwrap_or_default();
         utc.with_timezone(&self.0)

@@ -5,7 +5,7 @@ use crate::call::{RequestId, envelope_response, new_request_id, refusal};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::routes;
-use crate::services::{After, Bookings, Credentials, Joining, LiveHub, Meetings, Sessions};
+use crate::services::{After, Bookings, Credentials, Joining, LiveHub, Meetings, Rooms, Sessions};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
@@ -40,6 +40,7 @@ pub struct AppParts {
     pub sessions: Sessions,
     pub joining: Joining,
     pub after: After,
+    pub rooms: Rooms,
 }
 
 impl AppState {
@@ -95,8 +96,15 @@ impl AppState {
             config.clone(),
             clock.clone(),
         );
+        let rooms = Rooms::new(
+            store.clone(),
+            meetings.clone(),
+            clock.clone(),
+            config.access_numbers.0.clone(),
+        );
         Self(Arc::new(AppParts {
             after,
+            rooms,
             joining: Joining::new(
                 store.clone(),
                 bookings.clone(),
@@ -123,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::v1::routes())
         .merge(routes::after::routes())
         .merge(routes::room::routes())
+        .merge(routes::rooms::routes())
         .merge(routes::launch::routes())
         .merge(routes::media::routes())
         .merge(routes::live::routes())

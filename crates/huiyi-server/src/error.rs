@@ -57,6 +57,19 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::NotJoinable(m) => Self::new(Code::NotJoinable, m),
             StoreError::NoSession(m) => Self::new(Code::NoSession, m),
+            StoreError::RoomTaken {
+                room_id,
+                conference_id,
+                start,
+                end,
+            } => Self::new(
+                Code::RoomTaken,
+                format!(
+                    "room {room_id} is already booked by meeting {conference_id} from {} to {} (UTC); choose another room or time",
+                    utc(start),
+                    utc(end)
+                ),
+            ),
             StoreError::NotFound => {
                 Self::new(Code::ConferenceNotFound, "the conference does not exist")
             }
@@ -69,4 +82,11 @@ impl From<StoreError> for ApiError {
             }
         }
     }
+}
+
+/// `2030-01-07 02:00:00` for unix seconds, in UTC: a refusal does not know the reader's zone.
+fn utc(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|| secs.to_string())
 }

@@ -73,6 +73,37 @@ enum AdminCommand {
     /// The dial-in numbers a customer may use (its own, then the shared ones).
     #[command(subcommand)]
     Numbers(RegistryCommand),
+    /// One room: decide on a booking of a room that needs approval, or make its panel key.
+    #[command(subcommand)]
+    Room(RoomCommand),
+}
+
+#[derive(Subcommand)]
+enum RoomCommand {
+    /// Approve the room for the booking (ApprovalStatus 2).
+    Approve(RoomDecision),
+    /// Refuse the room for the booking (ApprovalStatus 1): the room is no longer held for it.
+    Reject(RoomDecision),
+    /// Make a new key for the room's panel page and print the page's address once; only the
+    /// key's hash is stored, and an earlier key stops working.
+    PanelKey {
+        #[arg(long)]
+        room: i64,
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
+}
+
+#[derive(Args)]
+struct RoomDecision {
+    /// The booking's conferenceId.
+    #[arg(long)]
+    conference: String,
+    /// The room's roomId.
+    #[arg(long)]
+    room: i64,
+    #[command(flatten)]
+    db: DatabaseArg,
 }
 
 #[derive(Subcommand)]
@@ -199,6 +230,10 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        Command::Admin(AdminCommand::Room(command)) => {
+            init_logging(false);
+            return room_command(command).await;
+        }
         Command::Admin(AdminCommand::Webhook(command)) => {
             init_logging(false);
             return admin_webhook::run(command).await;
@@ -216,6 +251,53 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 .await?;
             println!("{}", key.reveal());
             eprintln!("This key is shown once; only its hash is stored. Keep it safe.");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `huiyi admin room …`: 1 when refused (an unknown room or booking), with the reason.
+async fn room_command(command: RoomCommand) -> anyhow::Result<ExitCode> {
+    let (db, room, decision) = match &command {
+        RoomCommand::Approve(d) => (&d.db, d.room, Some((d.conference.as_str(), true))),
+        RoomCommand::Reject(d) => (&d.db, d.room, Some((d.conference.as_str(), false))),
+        RoomCommand::PanelKey { room, db } => (db, *room, None),
+    };
+    let s = store::open(&db.database_url).await?;
+    let Some((found, _)) = s.panel_room(room).await? else {
+        eprintln!("error: there is no room {room}");
+        return Ok(ExitCode::FAILURE);
+    };
+    match decision {
+        Some((conference, approve)) => {
+            let rooms = huiyi_server::services::Rooms::new(
+                s.clone(),
+                huiyi_server::services::Meetings::new(s.clone()),
+                huiyi_server::clock::Clock::system(),
+                Vec::new(),
+            );
+            match rooms
+                .decide(found.customer, conference, room, approve)
+                .await
+            {
+                Ok(_) => println!(
+                    "room {room} {} for conference {conference}",
+                    if approve { "approved" } else { "rejected" }
+                ),
+                Err(e) => {
+                    eprintln!("error: {}", e.message);
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        None => {
+            let key = NewApiKey::generate();
+            s.set_panel_key(room, key.hash().as_str()).await?;
+            println!("{}", key.reveal());
+            eprintln!(
+                "The panel is at <public_url>/rooms/{room}/panel?key=<this key>. The key is \
+                 shown once; only its hash is stored, and the room's earlier key no longer works."
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

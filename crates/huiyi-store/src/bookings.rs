@@ -40,6 +40,12 @@ pub trait BookingStore: Send + Sync + 'static {
         customer: CustomerKey,
         event_id: EventId,
     ) -> StoreResult<Option<Booking>>;
+    /// A booking of this customer by its billing code (`billingCode`).
+    async fn booking_by_billing_code(
+        &self,
+        customer: CustomerKey,
+        billing_code: &str,
+    ) -> StoreResult<Option<Booking>>;
     /// A booking of any customer by conference id: the media side serves the whole deployment.
     async fn booking_anywhere(&self, conference_id: &ConferenceId) -> StoreResult<Option<Booking>>;
     async fn passcode_owner(

@@ -14,6 +14,7 @@ mod delivery;
 mod listings;
 mod recordings;
 mod registry;
+mod rooms;
 mod series;
 mod sessions;
 mod tenants;
@@ -24,6 +25,7 @@ pub use delivery::*;
 pub use listings::*;
 pub use recordings::*;
 pub use registry::*;
+pub use rooms::*;
 pub use series::*;
 pub use sessions::*;
 pub use tenants::*;
@@ -92,6 +94,9 @@ macro_rules! conformance_tests {
             uploads_count_chunks_only_at_their_offset,
             the_fact_stamp_moves_with_every_fact_and_the_link_key_is_made_once,
             the_registry_imports_with_its_customer_all_or_nothing,
+            a_room_is_held_once_and_freed_by_a_cancel,
+            concurrent_bookings_of_a_room_hold_it_once,
+            panel_keys_are_kept_as_hashes_per_room,
         );
     };
     (@store $fresh:path; $($name:ident),* $(,)?) => {
@@ -242,6 +247,7 @@ pub fn new_booking(
                 extra_info: Some(serde_json::json!({"k": [1, "two", {"three": null}]})),
                 ..Default::default()
             },
+            boxes: Vec::new(),
         },
         created_at: T0 - 86_400,
         series: None,

@@ -13,6 +13,7 @@ mod delivery;
 pub mod import;
 mod join_tokens;
 mod recordings;
+mod rooms;
 mod sessions;
 mod tenants;
 #[cfg(feature = "testing")]
@@ -30,6 +31,7 @@ pub use import::{
 };
 pub use join_tokens::JoinTokenStore;
 pub use recordings::{HeldSession, NewUpload, RecordingFile, RecordingStore, Upload, UploadState};
+pub use rooms::{HeldBy, RoomStore};
 pub use sessions::{FactBatch, FactOutcome, NewFact, RecordedFact, SessionStore, StoredFact};
 pub use tenants::TenantStore;
 
@@ -55,6 +57,16 @@ pub enum StoreError {
     /// A fact needs a session of a meeting that never had one. Nothing of the batch is stored.
     #[error("{0}")]
     NoSession(String),
+    /// A room the booking names is held by another booking at an overlapping time. Nothing of
+    /// the write is stored.
+    #[error("room {room_id} is already booked from {start} to {end} by meeting {conference_id}")]
+    RoomTaken {
+        room_id: i64,
+        conference_id: String,
+        /// The other booking's hold, unix seconds.
+        start: i64,
+        end: i64,
+    },
     /// The database failed. The message is for logs, never for clients.
     #[error("database error: {0}")]
     Database(String),
@@ -65,7 +77,13 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every area over one database: what the server opens at start.
 #[async_trait]
 pub trait Store:
-    TenantStore + BookingStore + SessionStore + JoinTokenStore + DeliveryStore + RecordingStore
+    TenantStore
+    + BookingStore
+    + SessionStore
+    + JoinTokenStore
+    + DeliveryStore
+    + RecordingStore
+    + RoomStore
 {
     /// Which backend this is, for logs and metrics: "sqlite" or "postgres".
     fn backend(&self) -> &'static str;

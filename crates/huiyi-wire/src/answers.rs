@@ -14,6 +14,7 @@
 mod after;
 mod joining;
 mod room;
+mod rooms;
 mod v1;
 
 pub use after::{
@@ -25,6 +26,10 @@ pub use joining::{JoinNoSecretAnswer, LaunchClientAnswer, join_no_secret, launch
 pub use room::{
     CalExtraInfo, RoomAccessNumber, RoomAccessNumbers, RoomAttendee, RoomItem, RoomItemEra,
     RoomReservAnswer, encode_title, room_item, room_reserv,
+};
+pub use rooms::{
+    BindBoxAnswer, DEVICE_EQUIPMENT, DEVICE_ROOM, InvalidBox, PhoneAccessItem, RoomDevice,
+    box_addresses, phone_access_item, room_devices,
 };
 pub use v1::{
     AccessNumber, BaseInfoAnswer, BaseInfoInvitee, ConfStatusAnswer, ConferenceListAnswer,

@@ -22,10 +22,14 @@ pub enum Code {
     NotJoinable,
     /// The event needs a session of the meeting and the meeting has never had one.
     NoSession,
+    /// A room the booking names is already booked at an overlapping time.
+    RoomTaken,
     /// Admin verification failed.
     AdminCheckFailed,
     /// No such host account (or one of another customer).
     HostNotFound,
+    /// Every box of a `confBindBox` request failed validation.
+    NoValidBox,
     /// No such path.
     UnknownPath,
     /// The path exists but not with this method.
@@ -45,7 +49,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 21] = [
         Code::AuthFailed,
         Code::InvalidParameter,
         Code::MalformedBody,
@@ -55,8 +59,10 @@ impl Code {
         Code::ConcurrentChange,
         Code::NotJoinable,
         Code::NoSession,
+        Code::RoomTaken,
         Code::AdminCheckFailed,
         Code::HostNotFound,
+        Code::NoValidBox,
         Code::UnknownPath,
         Code::MethodNotAllowed,
         Code::BodyTooLarge,
@@ -78,8 +84,10 @@ impl Code {
             Code::ConcurrentChange => 50712,
             Code::NotJoinable => 50713,
             Code::NoSession => 50714,
+            Code::RoomTaken => 50715,
             Code::AdminCheckFailed => 51101,
             Code::HostNotFound => 51104,
+            Code::NoValidBox => 51208,
             Code::UnknownPath => 50404,
             Code::MethodNotAllowed => 50405,
             Code::BodyTooLarge => 50413,

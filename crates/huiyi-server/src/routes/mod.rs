@@ -8,6 +8,7 @@ pub mod live;
 pub mod media;
 pub mod pages;
 pub mod room;
+pub mod rooms;
 pub mod v1;
 
 use crate::app::AppState;

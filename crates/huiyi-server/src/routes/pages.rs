@@ -4,10 +4,10 @@
 //! remembered in a cookie).
 
 mod after;
+mod panel;
 mod text;
 
 use crate::app::AppState;
-use crate::config::AccessNumberConfig;
 use crate::services::{LinkError, LinkUse};
 use askama::Template;
 use axum::Router;
@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/replay/{temp}", get(after::replay))
         .route("/files/{temp}/{name}", get(after::file))
         .route("/reports/{temp}", get(after::report))
+        .route("/rooms/{room_id}/panel", get(panel::page))
+        .route("/rooms/{room_id}/panel/state", get(panel::state))
 }
 
 /// The query of a page, in order, so links built from it keep every parameter.
@@ -88,7 +90,7 @@ struct JoinPage {
 struct DialIn {
     page: Chrome,
     meeting: MeetingView,
-    numbers: Vec<AccessNumberConfig>,
+    numbers: Vec<huiyi_wire::answers::RoomAccessNumber>,
     passcode: String,
 }
 
@@ -109,6 +111,8 @@ enum Problem {
     UsedUp,
     Cancelled,
     NoMeeting,
+    /// No such room, or not this key: a panel that cannot be opened.
+    NoRoom,
     /// A recording that was deleted.
     Deleted,
     Server,
@@ -117,7 +121,7 @@ enum Problem {
 impl Problem {
     fn status(self) -> StatusCode {
         match self {
-            Problem::UnknownLink | Problem::NoMeeting => StatusCode::NOT_FOUND,
+            Problem::UnknownLink | Problem::NoMeeting | Problem::NoRoom => StatusCode::NOT_FOUND,
             Problem::Expired | Problem::UsedUp | Problem::Cancelled | Problem::Deleted => {
                 StatusCode::GONE
             }
@@ -132,6 +136,7 @@ impl Problem {
             Problem::UsedUp => ("error.usedUp.title", "error.usedUp.detail"),
             Problem::Cancelled => ("error.cancelled.title", "error.cancelled.detail"),
             Problem::NoMeeting => ("error.noMeeting.title", "error.noMeeting.detail"),
+            Problem::NoRoom => ("error.noRoom.title", "error.noRoom.detail"),
             Problem::Deleted => ("error.deleted.title", "error.deleted.detail"),
             Problem::Server => ("error.server.title", "error.server.detail"),
         }
@@ -319,10 +324,18 @@ async fn short_link(
         .is_some_and(|p| p.trim().eq_ignore_ascii_case("web"));
     match peeked.role {
         LinkRole::Wcall => {
+            let numbers = match app.rooms.room_access(peeked.booking.customer).await {
+                Ok(n) if visit.tr == Lang::En => n.en_us,
+                Ok(n) => n.zh_cn,
+                Err(e) => {
+                    tracing::error!(code = e.code.number(), "dial-in numbers failed");
+                    return visit.problem(Problem::Server);
+                }
+            };
             let page = DialIn {
                 page: visit.chrome(false),
                 meeting: meeting_view(&peeked.booking),
-                numbers: app.config.access_numbers.0.clone(),
+                numbers,
                 passcode: peeked.booking.pcode2.as_str().to_owned(),
             };
             visit.page(StatusCode::OK, page.render())

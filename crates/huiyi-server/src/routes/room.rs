@@ -68,7 +68,7 @@ async fn infos(State(app): State<AppState>, call: Call) -> Response {
         Ok(vec![answers::room_item(
             &m.view,
             &ctx(&app, &t.customer, &host, &m.sessions, now),
-            &room_access(&app),
+            &app.rooms.room_access(t.customer.key).await?,
             RoomItemEra::Older,
         )])
     })
@@ -81,7 +81,7 @@ async fn list(State(app): State<AppState>, call: Call) -> Response {
         let req = HostListRequest::parse_room(fields)?;
         let now = app.clock.now();
         let l = app.bookings.host_list(&t.customer, &req, now).await?;
-        let access = room_access(&app);
+        let access = app.rooms.room_access(t.customer.key).await?;
         let c = ctx(&app, &t.customer, &l.host, &l.sessions, now);
         Ok(l.meetings
             .iter()
@@ -99,7 +99,7 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
         let req = AdminListRequest::parse(fields)?;
         let now = app.clock.now();
         let l = app.bookings.customer_list(&t, &req, now).await?;
-        let access = room_access(&app);
+        let access = app.rooms.room_access(t.customer.key).await?;
         Ok(l.meetings
             .iter()
             .map(|(b, host)| {
@@ -109,23 +109,4 @@ async fn list_by_admin(State(app): State<AppState>, call: Call) -> Response {
             .collect::<Vec<RoomItem>>())
     })
     .await
-}
-
-/// The configured dial-in numbers in the room-era shape: the same list in both languages, and
-/// none chosen by the customer. Without numbers every list is empty, never `null`.
-fn room_access(app: &AppState) -> answers::RoomAccessNumbers {
-    let numbers = &app.config.access_numbers;
-    let list: Vec<answers::RoomAccessNumber> = numbers
-        .iter()
-        .map(|n| answers::RoomAccessNumber {
-            area: n.area.clone(),
-            choose_by_self: 0,
-            number: n.number.clone(),
-        })
-        .collect();
-    answers::RoomAccessNumbers {
-        choose_by_self: Vec::new(),
-        en_us: list.clone(),
-        zh_cn: list,
-    }
 }

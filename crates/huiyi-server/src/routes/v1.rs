@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use huiyi_wire::answers::{self, AccessNumber, StatusCtx};
+use huiyi_wire::answers::{self, StatusCtx};
 use huiyi_wire::requests::{BaseInfoRequest, ConfStatusRequest, HostListRequest, V1CancelRequest};
 
 pub fn routes() -> Router<AppState> {
@@ -92,15 +92,7 @@ async fn get_conference_base_info(
         let now = app.clock.now();
         let target = Target::Conference(req.conference_id);
         let (m, host) = app.bookings.read(&t.customer, &target, now).await?;
-        let numbers: Vec<AccessNumber> = app
-            .config
-            .access_numbers
-            .iter()
-            .map(|n| AccessNumber {
-                area: n.area.clone(),
-                number: n.number.clone(),
-            })
-            .collect();
+        let numbers = app.rooms.access_numbers(t.customer.key).await?;
         Ok(answers::base_info(
             &m.view,
             &ctx(&app, &t.customer, &host, &m.sessions, now),

@@ -2,6 +2,7 @@
 //! particular to series lives in `series.rs`.
 
 use super::meetings::Meetings;
+use super::rooms::keep_approvals;
 use super::series::{
     check_occurrence_open, edit_occurrence, edit_whole, named_occurrence, rule_of,
 };
@@ -68,7 +69,7 @@ impl Bookings {
 
     /// Returns the booking as stored, with its host.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn book(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
+    pub async fn book(&self, c: &Customer, mut req: BookingRequest) -> ApiResult<(Booking, User)> {
         let host = self.user(c, &req.host).await?;
         let now = self.clock.now();
         let zone = req.timezone.unwrap_or(c.zone);
@@ -88,6 +89,7 @@ impl Bookings {
             None => Vec::new(),
         };
         check_settings(&req.settings)?;
+        self.check_rooms(c, &mut req.settings.rooms).await?;
         let series = match &req.recurrence {
             Some(r) => Some(Series::new(rule_of(r, start, zone)?, start)),
             None => None,
@@ -106,6 +108,7 @@ impl Bookings {
                 location: req.location.unwrap_or_default(),
                 source: req.source.unwrap_or_default(),
                 settings: req.settings,
+                boxes: Vec::new(),
             },
             created_at: now,
             series,
@@ -121,7 +124,7 @@ impl Bookings {
     /// edit without one changes the whole series from now on, and occurrences that have already
     /// begun keep the times and title they were held with.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn edit(&self, c: &Customer, req: BookingRequest) -> ApiResult<(Booking, User)> {
+    pub async fn edit(&self, c: &Customer, mut req: BookingRequest) -> ApiResult<(Booking, User)> {
         let target = target_of(&req.conference_id, req.event_id)?;
         let actor = if req.host.is_empty() {
             None
@@ -133,13 +136,16 @@ impl Bookings {
             None => None,
         };
         check_settings(&req.settings)?;
+        self.check_rooms(c, &mut req.settings.rooms).await?;
         for _ in 0..WRITE_RETRIES {
             let now = self.clock.now();
             let mut b = self.writable(c, &target, actor.as_ref(), now).await?;
+            let rooms_before = b.details.settings.rooms.clone();
             match &req.occurrence {
                 Some(text) => edit_occurrence(&mut b, text, &req, now)?,
                 None => edit_whole(&mut b, &req, invitees.as_ref(), now)?,
             }
+            keep_approvals(rooms_before.as_deref(), &mut b.details.settings.rooms);
             match self.store.update_booking(&b, now).await {
                 Ok(saved) => {
                     self.meetings.forget(saved.event_id);

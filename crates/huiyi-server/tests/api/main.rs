@@ -3,10 +3,12 @@
 
 mod after;
 mod bad_input;
+mod boxes;
 mod cli;
 mod common;
 mod concurrency;
 mod delivery_cli;
+mod dialin;
 mod editing;
 mod joining;
 mod links;
@@ -14,7 +16,9 @@ mod live;
 mod media_cli;
 mod ops;
 mod pages;
+mod panel;
 mod replay;
+mod rooms;
 mod series;
 mod sessions;
 mod tenancy;

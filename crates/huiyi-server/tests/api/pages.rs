@@ -225,7 +225,8 @@ async fn the_dial_in_page_lists_the_numbers_and_the_passcode() {
     for needle in [
         "400-810-5211",
         "+86(10)5808-4299",
-        "Beijing",
+        // Its area, from its area code, in the page's language.
+        "北京",
         b["pcode2"].as_str().unwrap(),
         b["conferenceId"].as_str().unwrap(),
         "拨入号码",
@@ -244,6 +245,7 @@ async fn the_dial_in_page_lists_the_numbers_and_the_passcode() {
     )
     .await;
     assert!(web.body.contains("Dial-in numbers"));
+    assert!(web.body.contains("Beijing") && !web.body.contains("北京"));
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod join_tokens;
 pub mod recordings;
 pub mod registry;
+pub mod rooms;
 pub mod sessions;
 pub mod tenants;
 

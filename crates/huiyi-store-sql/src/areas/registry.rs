@@ -3,11 +3,13 @@
 
 use super::Conn;
 use super::tenants::customer_named;
+use crate::backend::Db;
 use crate::store::SqlStore;
 use crate::support::{db_error, flag};
 use huiyi_domain::CustomerKey;
 use huiyi_domain::rooms::{DialInNumber, Equipment, MeetingBox, Room};
 use huiyi_store::{ImportData, StoreError, StoreResult};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// A room is its customer's for good: another customer's import cannot take it over.
@@ -33,12 +35,14 @@ const UPSERT_NUMBER: &str = "INSERT INTO dial_in_numbers (access_id, number, kin
      number = excluded.number, kind = excluded.kind, platform = excluded.platform, \
      customer = excluded.customer, display = excluded.display";
 
+/// The lookups below end in `customer = ` and have the bind, an optional id list and the order
+/// appended.
 const ROOMS: &str = "SELECT room_id, customer, name, city, location, floor, capacity, \
-     needs_approval FROM rooms WHERE customer = $1 ORDER BY room_id";
+     needs_approval FROM rooms WHERE customer = ";
 const EQUIPMENT: &str = "SELECT e.equip_id, e.room_id, e.name FROM room_equipment e \
-     JOIN rooms r ON r.room_id = e.room_id WHERE r.customer = $1 ORDER BY e.equip_id";
+     JOIN rooms r ON r.room_id = e.room_id WHERE r.customer = ";
 const BOXES: &str = "SELECT box_id, customer, name, room_id, address FROM meeting_boxes \
-     WHERE customer = $1 ORDER BY box_id";
+     WHERE customer = ";
 const NUMBERS: &str = "SELECT access_id, number, kind, platform, customer, display \
      FROM dial_in_numbers WHERE customer = $1 OR customer IS NULL \
      ORDER BY CASE WHEN customer IS NULL THEN 1 ELSE 0 END, access_id";
@@ -138,19 +142,67 @@ pub async fn import_registry(
 }
 
 type RoomRow = (i64, i64, String, String, String, i64, i64, i64);
+type BoxRow = (String, i64, String, Option<i64>, String);
+
+/// `head` then, when `among` names ids, ` AND column IN (...)`, then `tail`.
+fn among<T: for<'t> sqlx::Encode<'t, Db> + sqlx::Type<Db> + Clone>(
+    head: &str,
+    customer: CustomerKey,
+    column: &str,
+    ids: Option<&[T]>,
+    tail: &str,
+) -> QueryBuilder<Db> {
+    let mut qb = QueryBuilder::new(head);
+    qb.push_bind(customer);
+    if let Some(ids) = ids {
+        qb.push(format_args!(" AND {column} IN ("));
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(id.clone());
+        }
+        list.push_unseparated(")");
+    }
+    qb.push(tail);
+    qb
+}
 
 impl SqlStore {
     pub(crate) async fn registry_rooms(&self, customer: CustomerKey) -> StoreResult<Vec<Room>> {
-        let rows: Vec<RoomRow> = sqlx::query_as(ROOMS)
-            .bind(customer)
+        self.rooms_where(customer, None).await
+    }
+
+    pub(crate) async fn registry_rooms_among(
+        &self,
+        customer: CustomerKey,
+        ids: &[i64],
+    ) -> StoreResult<Vec<Room>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.rooms_where(customer, Some(ids)).await
+    }
+
+    async fn rooms_where(
+        &self,
+        customer: CustomerKey,
+        ids: Option<&[i64]>,
+    ) -> StoreResult<Vec<Room>> {
+        let rows: Vec<RoomRow> = among(ROOMS, customer, "room_id", ids, " ORDER BY room_id")
+            .build_query_as()
             .fetch_all(&self.reader)
             .await
             .map_err(db_error)?;
-        let equipment: Vec<(i64, i64, String)> = sqlx::query_as(EQUIPMENT)
-            .bind(customer)
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
+        let equipment: Vec<(i64, i64, String)> = among(
+            EQUIPMENT,
+            customer,
+            "r.room_id",
+            ids,
+            " ORDER BY e.equip_id",
+        )
+        .build_query_as()
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_error)?;
         let mut by_room: HashMap<i64, Vec<Equipment>> = HashMap::new();
         for (equip_id, room_id, name) in equipment {
             by_room
@@ -180,8 +232,27 @@ impl SqlStore {
         &self,
         customer: CustomerKey,
     ) -> StoreResult<Vec<MeetingBox>> {
-        let rows: Vec<(String, i64, String, Option<i64>, String)> = sqlx::query_as(BOXES)
-            .bind(customer)
+        self.boxes_where(customer, None).await
+    }
+
+    pub(crate) async fn registry_boxes_among(
+        &self,
+        customer: CustomerKey,
+        ids: &[String],
+    ) -> StoreResult<Vec<MeetingBox>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.boxes_where(customer, Some(ids)).await
+    }
+
+    async fn boxes_where(
+        &self,
+        customer: CustomerKey,
+        ids: Option<&[String]>,
+    ) -> StoreResult<Vec<MeetingBox>> {
+        let rows: Vec<BoxRow> = among(BOXES, customer, "box_id", ids, " ORDER BY box_id")
+            .build_query_as()
             .fetch_all(&self.reader)
             .await
             .map_err(db_error)?;

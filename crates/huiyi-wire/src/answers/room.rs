@@ -60,7 +60,7 @@ pub struct RoomReservAnswer {
     pub host: String,
     pub host_conference_url: String,
     pub host_mobile: String,
-    /// H.323 gateway addresses; empty: huiyi has no H.323 gateway.
+    /// Where the hardware boxes bound to the meeting (`confBindBox`) are reached.
     pub h323_ip: Vec<String>,
     pub start_time_unix: i64,
     pub end_time_unix: i64,
@@ -121,7 +121,7 @@ pub fn room_reserv(b: &Booking, ctx: &AnswerCtx) -> RoomReservAnswer {
         host: host_name,
         host_conference_url: ctx.host_link(b),
         host_mobile: ctx.host.mobile.clone(),
-        h323_ip: Vec::new(),
+        h323_ip: super::box_addresses(b),
         start_time_unix: b.start,
         end_time_unix: b.end(),
         host_conference_long_url: ctx.host_link(b),
@@ -271,7 +271,7 @@ pub struct RoomItem {
     #[serde(rename = "enableCloudMCU")]
     pub enable_cloud_mcu: i64,
     pub end_time: i64,
-    pub equip_list: Vec<Value>,
+    pub equip_list: Vec<super::RoomDevice>,
     pub event_form: i64,
     pub event_id: i64,
     pub event_live: i64,
@@ -288,7 +288,7 @@ pub struct RoomItem {
     pub host_join_url: String,
     pub host_name: String,
     pub hosts_layout: String,
-    pub house_list: Vec<Value>,
+    pub house_list: Vec<super::RoomDevice>,
     pub importance: i64,
     /// 1: a cloud meeting.
     pub is_gnet: i64,
@@ -397,6 +397,7 @@ pub fn room_item(
         "AnswerCtx::host must be the booking's host"
     );
     let s = &b.details.settings;
+    let (house_list, equip_list) = super::room_devices(b);
     RoomItem {
         create_time: b.created_at,
         extra_meeting_room: None,
@@ -407,7 +408,7 @@ pub fn room_item(
         add_device_list: Vec::new(),
         add_media_list: None,
         advance_hours: ctx.advance_hours(),
-        allow_box: 0,
+        allow_box: i64::from(!b.details.boxes.is_empty()),
         allow_external: 1,
         allow_hard_video: flag(s.hardware_video),
         allow_lync: 0,
@@ -449,7 +450,7 @@ pub fn room_item(
         detail_house_list: None,
         enable_cloud_mcu: flag(s.enable_cloud_mcu),
         end_time: b.end(),
-        equip_list: Vec::new(),
+        equip_list,
         event_form: 0,
         event_id: b.event_id,
         event_live: 0,
@@ -466,7 +467,7 @@ pub fn room_item(
         host_join_url: ctx.host_link(b),
         host_name: ctx.host_name(),
         hosts_layout: String::new(),
-        house_list: Vec::new(),
+        house_list,
         importance: 0,
         is_gnet: 1,
         is_plugin: false,

@@ -42,7 +42,7 @@ pub struct ReservV1Answer {
     pub host_mobile: String,
     #[serde(rename = "email_notify")]
     pub email_notify: bool,
-    /// H.323 gateway addresses; empty: huiyi has no H.323 gateway.
+    /// Where the hardware boxes bound to the meeting (`confBindBox`) are reached.
     pub h323_ip: Vec<String>,
     /// Real unix seconds (the vendor's v1 example shows 0; same type, more useful).
     pub start_time_unix: i64,
@@ -95,7 +95,7 @@ pub fn reserv_v1(b: &Booking, ctx: &AnswerCtx) -> ReservV1Answer {
         from: b.details.source.clone(),
         host_mobile: ctx.host.mobile.clone(),
         email_notify: s.email_notify.unwrap_or(false),
-        h323_ip: Vec::new(),
+        h323_ip: super::box_addresses(b),
         start_time_unix: b.start,
         end_time_unix: b.end(),
         used_conf_tickets: 0,

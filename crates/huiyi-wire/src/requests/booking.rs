@@ -316,6 +316,7 @@ fn read_settings(f: &Fields) -> Result<Settings, WireError> {
                         })?,
                         is_main_room: r.i64("isMainRoom")?.unwrap_or(0),
                         equip_ids: r.i64_list("equipIdList")?.unwrap_or_default(),
+                        ..RoomChoice::default()
                     })
                 })
                 .collect::<Result<Vec<_>, WireError>>()?,

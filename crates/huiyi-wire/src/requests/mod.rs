@@ -4,6 +4,7 @@
 mod after;
 mod booking;
 mod lookup;
+mod rooms;
 
 pub use after::{
     MAX_DELETE_IDS, MAX_REPLAY_DAYS, MAX_REPLAY_EMAILS, RecordsDeleteRequest, ReplayByIdRequest,
@@ -14,6 +15,7 @@ pub use lookup::{
     AdminListRequest, BaseInfoRequest, ConfStatusRequest, HostListRequest, InfosBy, InfosRequest,
     RoomCancelRequest, V1CancelRequest,
 };
+pub use rooms::{BindBoxRequest, BoxInfo, MAX_BOXES, PhoneAccessRequest};
 
 use crate::codes::WireError;
 use crate::lenient::Fields;

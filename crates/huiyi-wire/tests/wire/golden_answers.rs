@@ -201,6 +201,7 @@ fn booking(
             location: String::new(),
             source: "uc".into(),
             settings: settings(),
+            boxes: Vec::new(),
         },
         cancelled_at: None,
         created_at: start - 86_400,

@@ -134,6 +134,39 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ),
     ("error.noMeeting.title", "会议不存在", "No such meeting"),
     (
+        "error.noRoom.title",
+        "无法打开会议室面板",
+        "This room panel cannot be opened",
+    ),
+    (
+        "error.noRoom.detail",
+        "会议室不存在或面板密钥不正确，请向管理员索取新的面板链接。",
+        "There is no such room, or the panel key is wrong; ask the administrator for a new panel link.",
+    ),
+    ("panel.free", "空闲", "Free"),
+    ("panel.busy", "使用中", "In use"),
+    ("panel.freeUntil", "空闲至 {time}", "Free until {time}"),
+    (
+        "panel.freeAllDay",
+        "今天余下时间均空闲",
+        "Free for the rest of the day",
+    ),
+    ("panel.busyUntil", "使用至 {time}", "In use until {time}"),
+    ("panel.now", "当前会议", "Now"),
+    ("panel.next", "下一场", "Next"),
+    ("panel.today", "今日预订", "Today"),
+    ("panel.nothing", "今天没有预订。", "No bookings today."),
+    ("panel.host", "主持人", "Host"),
+    ("panel.attendees", "在会人数", "In the meeting"),
+    ("panel.floor", "{floor} 层", "Floor {floor}"),
+    ("panel.capacity", "{n} 人", "{n} seats"),
+    ("panel.status.1", "未开始", "Scheduled"),
+    ("panel.status.2", "进行中", "In progress"),
+    ("panel.status.18", "已锁定", "Locked"),
+    ("panel.status.4", "已结束", "Ended"),
+    ("panel.status.5", "已过期", "Expired"),
+    ("panel.status.0", "已取消", "Cancelled"),
+    (
         "error.noMeeting.detail",
         "没有这个会议号的会议，请检查会议号。",
         "No meeting has this number; check the meeting ID.",
@@ -365,6 +398,7 @@ mod tests {
             include_str!("../../../templates/meeting_facts.html"),
             include_str!("../../../templates/dialin.html"),
             include_str!("../../../templates/join.html"),
+            include_str!("../../../templates/panel.html"),
         ];
         let mut used = Vec::new();
         // In the script every quoted `word.word` that is not a fact type is a text key.

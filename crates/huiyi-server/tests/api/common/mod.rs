@@ -24,6 +24,13 @@ pub const ADMIN_A: i64 = 12345824;
 pub const INVITEE_A: i64 = 87679779;
 pub const HOST_B: i64 = 88415897;
 pub const HOST_A_EMAIL: &str = "eyh1@test1.com";
+/// Rooms of customer A (A also has room 10935, the examples' own).
+pub const ROOM_A: i64 = 6518;
+pub const ROOM_A2: i64 = 6515;
+/// A room of A whose bookings wait for an admin's approval.
+pub const ROOM_APPROVAL: i64 = 7001;
+/// Customer B's room.
+pub const ROOM_B: i64 = 20001;
 
 pub struct TestApp {
     pub url: String,
@@ -310,6 +317,29 @@ pub fn fixtures() -> ImportData {
             {"customerCode": "A100", "key": KEY_A, "admin": false},
             {"customerCode": "A100", "key": ADMIN_KEY_A, "admin": true},
             {"customerCode": "B200", "key": KEY_B, "admin": false}
+        ],
+        // Room 10935 and its equipment are the ones examples 14 and 15 book (replayed as
+        // customer A's); the boxes are example 13's.
+        "rooms": [
+            {"roomId": 10935, "customerCode": "A100", "name": "杏花村", "city": "西安", "location": "锦业路",
+             "floor": 14, "capacity": 12, "needsApproval": false,
+             "equipment": [{"equipId": 58933, "name": "投影仪"}, {"equipId": 58934123, "name": "白板"}]},
+            {"roomId": ROOM_A, "customerCode": "A100", "name": "杏花村2", "city": "西安", "location": "锦业路",
+             "floor": 14, "capacity": 8, "needsApproval": false,
+             "equipment": [{"equipId": 6152, "name": "盒子"}]},
+            {"roomId": ROOM_A2, "customerCode": "A100", "name": "大会议室", "city": "北京", "location": "朝阳区",
+             "floor": 3, "capacity": 40, "needsApproval": false,
+             "equipment": [{"equipId": 6146, "name": "投影仪"}, {"equipId": 6148, "name": "麦克风"}]},
+            {"roomId": ROOM_APPROVAL, "customerCode": "A100", "name": "董事会议室", "city": "北京", "location": "朝阳区",
+             "floor": 20, "capacity": 16, "needsApproval": true, "equipment": []},
+            {"roomId": ROOM_B, "customerCode": "B200", "name": "Raum 1", "city": "Berlin", "location": "Mitte",
+             "floor": 2, "capacity": 6, "needsApproval": false, "equipment": [{"equipId": 30001, "name": "Beamer"}]}
+        ],
+        "boxes": [
+            {"boxId": "GN3399BOX0001856", "customerCode": "A100", "name": "盒子1856", "roomId": ROOM_A, "address": "sip:1856@box.example"},
+            {"boxId": "GN3399BOX0001429", "customerCode": "A100", "name": "盒子1429", "roomId": ROOM_A, "address": "sip:1429@box.example"},
+            {"boxId": "GN3399BOX0001875", "customerCode": "A100", "name": "盒子1875", "roomId": null, "address": "10.1.2.3"},
+            {"boxId": "GN3399BOX0009999", "customerCode": "B200", "name": "B的盒子", "roomId": ROOM_B, "address": "sip:9999@b.example"}
         ]
     }))
     .unwrap()

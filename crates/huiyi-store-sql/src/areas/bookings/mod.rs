@@ -42,6 +42,11 @@ const BOOKING_BY_EVENT: &str = concat!(
     booking_columns!(),
     " FROM bookings WHERE event_id = $1 AND customer = $2"
 );
+const BOOKING_BY_BILLING_CODE: &str = concat!(
+    "SELECT ",
+    booking_columns!(),
+    " FROM bookings WHERE billing_code = $1 AND customer = $2"
+);
 
 // A listing unites two kinds of booking. Single meetings are found by a range scan on their
 // start, which the longest meeting bounds (`$3`/`$2` below: the window's start less that length).
@@ -140,6 +145,9 @@ impl SqlStore {
             return Err(why_unchanged(self, b).await);
         };
         let changed = Booking::try_from(row)?;
+        crate::areas::rooms::keep_holds(&mut tx, &changed, false)
+            .await
+            .map_err(TxError::into_store)?;
         enqueue::bookings_changed(&mut tx, kind, std::slice::from_ref(&changed))
             .await
             .map_err(TxError::into_store)?;
@@ -203,6 +211,21 @@ impl BookingStore for SqlStore {
     ) -> StoreResult<Option<Booking>> {
         let row: Option<BookingRow> = sqlx::query_as(BOOKING_BY_EVENT)
             .bind(event_id)
+            .bind(customer)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_error)?;
+        row.map(Booking::try_from).transpose()
+    }
+
+    #[tracing::instrument(level = "debug", skip(self))]
+    async fn booking_by_billing_code(
+        &self,
+        customer: CustomerKey,
+        billing_code: &str,
+    ) -> StoreResult<Option<Booking>> {
+        let row: Option<BookingRow> = sqlx::query_as(BOOKING_BY_BILLING_CODE)
+            .bind(billing_code)
             .bind(customer)
             .fetch_optional(&self.reader)
             .await

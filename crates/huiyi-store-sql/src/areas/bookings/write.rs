@@ -5,6 +5,7 @@ use super::alloc::{self, BatchPlan};
 use super::batch;
 use crate::areas::Conn;
 use crate::areas::delivery::enqueue;
+use crate::areas::rooms;
 use crate::store::SqlStore;
 use crate::support::{ATTEMPTS, TxError, db_error};
 use huiyi_domain::delivery::EventType;
@@ -66,6 +67,9 @@ async fn insert_batch(conn: &mut Conn, news: &[NewBooking]) -> Result<Vec<Bookin
             .await?;
     }
     let booked = plan.bookings()?;
+    for b in &booked {
+        rooms::keep_holds(conn, b, true).await?;
+    }
     enqueue::bookings_changed(conn, EventType::MeetingBooked, &booked).await?;
     Ok(booked)
 }
