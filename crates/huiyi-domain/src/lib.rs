@@ -5,6 +5,7 @@
 
 pub mod booking;
 pub mod delivery;
+pub mod ics;
 pub mod ids;
 pub mod joining;
 pub mod phone_region;

@@ -318,7 +318,16 @@ impl Joining {
             pcode: req.meeting.pcode.clone(),
             name: req.name.clone(),
             icon_url: req.icon_url.clone(),
-            settings: launch_settings(&b.details.settings),
+            settings: {
+                // The hardware boxes bound to the meeting (`confBindBox`), for a client that
+                // calls them in: `h323Ip`, their addresses in the vendor's `|` list form.
+                let mut s = launch_settings(&b.details.settings);
+                let boxes = huiyi_wire::answers::box_addresses(b);
+                if !boxes.is_empty() {
+                    s.push(("h323Ip".to_owned(), boxes.join("|")));
+                }
+                s
+            },
         })
     }
 

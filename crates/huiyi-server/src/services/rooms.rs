@@ -263,7 +263,11 @@ impl Rooms {
                 (None, false, None) => "ALL".to_owned(),
             },
             choose_by_self: 0,
-            number: n.number.display.clone(),
+            // The number as the operator wants it shown, else as dialled.
+            number: Some(&n.number.display)
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or(&n.number.number)
+                .clone(),
         };
         Ok(RoomAccessNumbers {
             choose_by_self: Vec::new(),
@@ -328,15 +332,14 @@ impl Rooms {
                 }),
             }
         }
-        let b = self.meetings.booking(c.key, &target).await?;
-        if self.store.user(c.key, b.host).await?.is_none() {
-            return Err(ApiError::host_not_found(b.host));
-        }
-        if !req.boxes.is_empty() && bound.is_empty() {
-            return Ok(Err(answer));
-        }
         for _ in 0..WRITE_RETRIES {
             let mut b = self.meetings.booking(c.key, &target).await?;
+            if self.store.user(c.key, b.host).await?.is_none() {
+                return Err(ApiError::host_not_found(b.host));
+            }
+            if !req.boxes.is_empty() && bound.is_empty() {
+                return Ok(Err(answer));
+            }
             b.details.boxes = bound.clone();
             match self.store.update_booking(&b, self.clock.now()).await {
                 Ok(saved) => {

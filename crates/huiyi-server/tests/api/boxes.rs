@@ -49,6 +49,26 @@ async fn the_reference_s_answers_replay_and_bindings_show_in_the_booking() {
         json!(["sip:1856@box.example", "sip:1429@box.example", "10.1.2.3"])
     );
 
+    // And in the launch string, the hardware list a desktop client calls the boxes from.
+    let pcode = app.infos(&id).await["result"][0]["pcode2"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let launch = app
+        .expect(
+            "/conference/launch/launchString",
+            KEY_A,
+            &json!({"appId": 6, "pcode": pcode, "name": "Guest"}),
+            0,
+        )
+        .await;
+    let parsed =
+        huiyi_wire::launch::LaunchString::parse(launch["result"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        parsed.get("h323Ip"),
+        Some("sip:1856@box.example|sip:1429@box.example|10.1.2.3")
+    );
+
     // Some invalid: an unknown box, and customer B's box, which reads the same.
     let mut req = bind_request(&id);
     req["boxInfoList"][0]["boxId"] = json!("GN3399BOX0001859");
@@ -122,6 +142,17 @@ async fn the_reference_s_answers_replay_and_bindings_show_in_the_booking() {
         )
         .await;
     assert_eq!(edited["result"]["h323Ip"], json!([]));
+    let launch = app
+        .expect(
+            "/conference/launch/launchString",
+            KEY_A,
+            &json!({"appId": 6, "pcode": pcode, "name": "Guest"}),
+            0,
+        )
+        .await;
+    let parsed =
+        huiyi_wire::launch::LaunchString::parse(launch["result"].as_str().unwrap()).unwrap();
+    assert_eq!(parsed.get("h323Ip"), None, "no boxes, no list");
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ const LANDLINES: [&str; 12] = [
 async fn import_numbers(app: &TestApp) {
     let mut list: Vec<Value> = NUMBERS
         .iter()
-        .map(|(id, n)| json!({"accessId": id, "number": n, "type": "1", "platform": "summit2", "customerCode": null, "display": n}))
+        .map(|(id, n)| json!({"accessId": id, "number": n, "type": "1", "platform": "summit2", "customerCode": null}))
         .collect();
     list.push(json!({"accessId": A_OWN.0, "number": A_OWN.1, "type": "1", "platform": "summit2", "customerCode": "A100", "display": "+86(10)5932-1988"}));
     list.push(json!({"accessId": B_OWN.0, "number": B_OWN.1, "type": "1", "platform": "summit2", "customerCode": "B200", "display": "+86(21)9999-8888"}));
@@ -336,7 +336,8 @@ async fn answers_carry_the_registry_s_numbers_by_area() {
         .iter()
         .map(|n| (n["area"].as_str().unwrap(), n["number"].as_str().unwrap()))
         .collect();
-    // A's own number first, then the shared ones, then the configured ones; B's is not here.
+    // A's own number first, then the shared ones (no `display`: shown as dialled), then the
+    // configured ones; B's is not here.
     assert_eq!(zh[0], ("北京", "+86(10)5932-1988"));
     assert_eq!(zh[1], ("北京", "01058858950"));
     assert_eq!(zh[2], ("上海", "02135994558"));

@@ -37,10 +37,9 @@ const UPSERT_NUMBER: &str = "INSERT INTO dial_in_numbers (access_id, number, kin
 
 /// The lookups below end in `customer = ` and have the bind, an optional id list and the order
 /// appended.
-const ROOMS: &str = "SELECT room_id, customer, name, city, location, floor, capacity, \
-     needs_approval FROM rooms WHERE customer = ";
-const EQUIPMENT: &str = "SELECT e.equip_id, e.room_id, e.name FROM room_equipment e \
-     JOIN rooms r ON r.room_id = e.room_id WHERE r.customer = ";
+const ROOMS: &str = "SELECT r.room_id, r.customer, r.name, r.city, r.location, r.floor, \
+     r.capacity, r.needs_approval, e.equip_id, e.name AS equip_name FROM rooms r \
+     LEFT JOIN room_equipment e ON e.room_id = r.room_id WHERE r.customer = ";
 const BOXES: &str = "SELECT box_id, customer, name, room_id, address FROM meeting_boxes \
      WHERE customer = ";
 const NUMBERS: &str = "SELECT access_id, number, kind, platform, customer, display \
@@ -141,7 +140,20 @@ pub async fn import_registry(
     Ok(())
 }
 
-type RoomRow = (i64, i64, String, String, String, i64, i64, i64);
+/// A room with one piece of its equipment (none: NULLs).
+#[derive(sqlx::FromRow)]
+struct RoomEquipmentRow {
+    room_id: i64,
+    customer: i64,
+    name: String,
+    city: String,
+    location: String,
+    floor: i64,
+    capacity: i64,
+    needs_approval: i64,
+    equip_id: Option<i64>,
+    equip_name: Option<String>,
+}
 type BoxRow = (String, i64, String, Option<i64>, String);
 
 /// `head` then, when `among` names ids, ` AND column IN (...)`, then `tail`.
@@ -182,50 +194,45 @@ impl SqlStore {
         self.rooms_where(customer, Some(ids)).await
     }
 
+    /// The rooms with their equipment, in one query (booking a room reads this).
     async fn rooms_where(
         &self,
         customer: CustomerKey,
         ids: Option<&[i64]>,
     ) -> StoreResult<Vec<Room>> {
-        let rows: Vec<RoomRow> = among(ROOMS, customer, "room_id", ids, " ORDER BY room_id")
-            .build_query_as()
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db_error)?;
-        let equipment: Vec<(i64, i64, String)> = among(
-            EQUIPMENT,
+        let rows: Vec<RoomEquipmentRow> = among(
+            ROOMS,
             customer,
             "r.room_id",
             ids,
-            " ORDER BY e.equip_id",
+            " ORDER BY r.room_id, e.equip_id",
         )
         .build_query_as()
         .fetch_all(&self.reader)
         .await
         .map_err(db_error)?;
-        let mut by_room: HashMap<i64, Vec<Equipment>> = HashMap::new();
-        for (equip_id, room_id, name) in equipment {
-            by_room
-                .entry(room_id)
-                .or_default()
-                .push(Equipment { equip_id, name });
+        let mut rooms: Vec<Room> = Vec::new();
+        for r in rows {
+            if rooms.last().is_none_or(|last| last.room_id != r.room_id) {
+                rooms.push(Room {
+                    room_id: r.room_id,
+                    customer: r.customer,
+                    name: r.name,
+                    city: r.city,
+                    location: r.location,
+                    floor: r.floor,
+                    capacity: r.capacity,
+                    needs_approval: r.needs_approval != 0,
+                    equipment: Vec::new(),
+                });
+            }
+            if let (Some(equip_id), Some(name), Some(room)) =
+                (r.equip_id, r.equip_name, rooms.last_mut())
+            {
+                room.equipment.push(Equipment { equip_id, name });
+            }
         }
-        Ok(rows
-            .into_iter()
-            .map(
-                |(room_id, customer, name, city, location, floor, capacity, approval)| Room {
-                    room_id,
-                    customer,
-                    name,
-                    city,
-                    location,
-                    floor,
-                    capacity,
-                    needs_approval: approval != 0,
-                    equipment: by_room.remove(&room_id).unwrap_or_default(),
-                },
-            )
-            .collect())
+        Ok(rooms)
     }
 
     pub(crate) async fn registry_boxes(

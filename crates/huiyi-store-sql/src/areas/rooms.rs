@@ -2,8 +2,8 @@
 //! transaction), the registry lookups a booking checks its rooms and boxes against, and the keys
 //! of room panels.
 //!
-//! No double booking: a new hold is checked against the room's other holds before it is
-//! written, which names the other meeting in the refusal. On SQLite the single writer makes that
+//! No double booking: a new hold is inserted only if no other booking's hold of the room
+//! overlaps it, and a refusal names the other meeting. On SQLite the single writer makes that
 //! check final. On PostgreSQL an exclusion constraint (migration 0008) refuses whatever a race
 //! let through; that error is a retry, and the retried check then finds the other booking.
 
@@ -16,7 +16,6 @@ use huiyi_domain::rooms::{self, MeetingBox, Room, RoomHold};
 use huiyi_domain::{Booking, CustomerKey};
 use huiyi_store::{HeldBy, RoomStore, StoreError, StoreResult};
 use sqlx::QueryBuilder;
-use std::collections::BTreeMap;
 
 const DELETE_HOLDS: &str = "DELETE FROM room_holds WHERE event_id = $1";
 /// The other holds of a room that may overlap `[$2, $3)`: the range scan on the start is
@@ -25,10 +24,10 @@ const OVERLAPPING: &str = "SELECT h.start_at, h.end_at, b.conference_id FROM roo
      JOIN bookings b ON b.event_id = h.event_id \
      WHERE h.room_id = $1 AND h.start_at < $3 AND h.start_at >= $4 AND h.end_at > $2 \
      AND h.event_id <> $5 ORDER BY h.start_at LIMIT 1";
-const INSERT_HOLDS_HEAD: &str =
-    "INSERT INTO room_holds (room_id, event_id, occurrence, start_at, end_at) ";
-/// Holds per multi-row insert (5 binds each).
-const HOLDS_PER_STATEMENT: usize = 1000;
+/// A hold, inserted only when no other booking's hold of the room overlaps it.
+const INSERT_IF_FREE: &str = "INSERT INTO room_holds (room_id, event_id, occurrence, start_at, \
+     end_at) SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM room_holds \
+     WHERE room_id = $1 AND start_at < $5 AND start_at >= $6 AND end_at > $4 AND event_id <> $2)";
 
 const ROOM_HOLDS: &str = "SELECT event_id, occurrence, start_at, end_at FROM room_holds \
      WHERE room_id = $1 AND start_at < $3 AND start_at >= $4 AND end_at > $2 \
@@ -43,6 +42,9 @@ const PANEL_ROOM: &str = "SELECT customer, panel_key_hash FROM rooms WHERE room_
 
 /// Makes the room holds of `b` what its rooms and meetings now need: called by every write of
 /// a booking, in its transaction. A hold that overlaps another booking's refuses the write.
+///
+/// Each hold is one statement that inserts it only if the room is free then; only when it is
+/// not does a second read find the other booking, to name it.
 pub async fn keep_holds(conn: &mut Conn, b: &Booking, fresh: bool) -> Result<(), TxError> {
     if !fresh {
         sqlx::query(DELETE_HOLDS)
@@ -50,58 +52,52 @@ pub async fn keep_holds(conn: &mut Conn, b: &Booking, fresh: bool) -> Result<(),
             .execute(&mut *conn)
             .await?;
     }
-    let holds = rooms::holds(b);
-    if holds.is_empty() {
-        return Ok(());
-    }
-    check_free(conn, b, &holds).await?;
-    for chunk in holds.chunks(HOLDS_PER_STATEMENT) {
-        let mut qb = QueryBuilder::new(INSERT_HOLDS_HEAD);
-        qb.push_values(chunk, |mut row, h| {
-            row.push_bind(h.room_id)
-                .push_bind(b.event_id)
-                .push_bind(h.occurrence)
-                .push_bind(h.start)
-                .push_bind(h.end);
-        });
-        qb.build().execute(&mut *conn).await.map_err(|e| match &e {
-            // PostgreSQL's exclusion constraint: a booking committed since the check. Retrying
-            // finds it in the check and names it.
-            sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01") => TxError::Collision,
-            _ => TxError::from(e),
-        })?;
+    for h in rooms::holds(b) {
+        let inserted = sqlx::query(INSERT_IF_FREE)
+            .bind(h.room_id)
+            .bind(b.event_id)
+            .bind(h.occurrence)
+            .bind(h.start)
+            .bind(h.end)
+            .bind(h.start - crate::support::MAX_LENGTH_SECS)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| match &e {
+                // PostgreSQL's exclusion constraint: a booking committed since the check.
+                // Retrying finds it in the check and names it.
+                sqlx::Error::Database(d) if d.code().as_deref() == Some("23P01") => {
+                    TxError::Collision
+                }
+                _ => TxError::from(e),
+            })?;
+        if inserted.rows_affected() == 0 {
+            return Err(taken(conn, b, &h).await);
+        }
     }
     Ok(())
 }
 
-/// Checks each hold against the other bookings' holds of its room. One query per hold of a
-/// single meeting; a series asks once per room and occurrence too, each an index range scan.
-async fn check_free(conn: &mut Conn, b: &Booking, holds: &[RoomHold]) -> Result<(), TxError> {
-    let mut by_room: BTreeMap<i64, Vec<&RoomHold>> = BTreeMap::new();
-    for h in holds {
-        by_room.entry(h.room_id).or_default().push(h);
+/// Why a hold was not inserted: the other booking's hold of the room.
+async fn taken(conn: &mut Conn, b: &Booking, h: &RoomHold) -> TxError {
+    let found: Result<Option<(i64, i64, String)>, sqlx::Error> = sqlx::query_as(OVERLAPPING)
+        .bind(h.room_id)
+        .bind(h.start)
+        .bind(h.end)
+        .bind(h.start - crate::support::MAX_LENGTH_SECS)
+        .bind(b.event_id)
+        .fetch_optional(&mut *conn)
+        .await;
+    match found {
+        Ok(Some((start, end, conference_id))) => TxError::Store(StoreError::RoomTaken {
+            room_id: h.room_id,
+            conference_id,
+            start,
+            end,
+        }),
+        // Not inserted, yet nothing overlaps: the other hold went away meanwhile; try again.
+        Ok(None) => TxError::Collision,
+        Err(e) => TxError::from(e),
     }
-    for (room_id, list) in by_room {
-        for h in list {
-            let found: Option<(i64, i64, String)> = sqlx::query_as(OVERLAPPING)
-                .bind(room_id)
-                .bind(h.start)
-                .bind(h.end)
-                .bind(h.start - crate::support::MAX_LENGTH_SECS)
-                .bind(b.event_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if let Some((start, end, conference_id)) = found {
-                return Err(TxError::Store(StoreError::RoomTaken {
-                    room_id,
-                    conference_id,
-                    start,
-                    end,
-                }));
-            }
-        }
-    }
-    Ok(())
 }
 
 #[async_trait]
