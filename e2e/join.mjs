@@ -7,6 +7,8 @@
 // E2E_SCREENSHOTS (default target/e2e-screenshots). Exits non-zero with a message on failure.
 
 import { chromium } from 'playwright-core';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -29,6 +31,9 @@ const DIAL_IN = [{ area: '全国', zh: '全国', number: '400-810-5211' }, { are
 
 let server = null;
 let serverLog = '';
+// Letters the server sends, as an independent parser (mailparser) reads them.
+const letters = [];
+let smtp = null;
 let dataDir = null;
 const MEDIA_SECRET = randomBytes(24).toString('hex');
 let browser = null;
@@ -64,7 +69,20 @@ async function startServer() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const config = path.join(dir, 'huiyi.toml');
-  fs.writeFileSync(config, DIAL_IN.map((n) => `[[access_numbers]]\narea = "${n.area}"\nnumber = "${n.number}"\n`).join(''));
+  // A local SMTP server (the smtp-server package) receives the invitation letters.
+  const smtpPort = await freePort();
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, done) {
+      simpleParser(stream).then((m) => { letters.push(m); done(); }, done);
+    },
+  });
+  await new Promise((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+  fs.writeFileSync(config,
+    `smtp_url = "smtp://127.0.0.1:${smtpPort}"\nmail_from = "会议 huiyi <meet@huiyi.test>"\n`
+    + DIAL_IN.map((n) => `[[access_numbers]]\narea = "${n.area}"\nnumber = "${n.number}"\n`).join(''));
   server = spawn(BIN, [
     'serve', '--demo', '--config', config,
     '--listen', `127.0.0.1:${port}`,
@@ -103,6 +121,7 @@ async function cleanUp() {
   stopServer();
   await Promise.race([exited, sleep(5000)]);
   if (server.exitCode === null) server.kill('SIGKILL');
+  if (smtp) smtp.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -519,6 +538,55 @@ async function roomPanel(env) {
   pages.clear();
 }
 
+/** Waits (at most WAIT) for a letter to `to` whose subject starts with `subject`. */
+async function letterTo(to, subject) {
+  const until = Date.now() + WAIT;
+  while (Date.now() < until) {
+    const found = letters.find((m) => m.to && m.to.text.includes(to) && m.subject.startsWith(subject));
+    if (found) return found;
+    await sleep(100);
+  }
+  throw new Error(`no letter "${subject}…" to ${to}; got: ${letters.map((m) => m.subject).join(' | ')}`);
+}
+
+/** Invitation letters: sent on booking and on cancel, rendered in Chromium in both languages. */
+async function invitationLetters(env) {
+  console.log('invitation letters');
+  const b = await api(env, '/conference/conference/reservConference2', {
+    userId: HOST_USER, title: 'E2E 邀请 季度评审', length: 60, starttime: shanghaiIn(90), email_notify: true,
+    inviteeList: [{ name: '王五', email: 'wang@guest.test', mobile: '' }],
+  });
+  const zh = await letterTo('wang@guest.test', '会议邀请：E2E 邀请');
+  const calendar = zh.attachments.find((a) => a.filename === 'invite.ics');
+  check(calendar && /METHOD:REQUEST/.test(calendar.content.toString()), 'the zh letter carries invite.ics with METHOD:REQUEST');
+  const shots = [['letter-zh-phone', PHONE, zh], ['letter-zh-desktop', DESKTOP, zh]];
+  const cancel = await fetch(`${env.url}/conference/conference/cancelReservConference/6/${b.conferenceId}/En-us/${HOST_USER}//true/false`,
+    { headers: { token: env.key } });
+  check((await cancel.json()).status === 0, 'the v1 cancel in English answers 0');
+  const en = await letterTo('wang@guest.test', 'Cancelled: E2E 邀请');
+  check(/METHOD:CANCEL/.test(en.attachments.find((a) => a.filename === 'invite.ics').content.toString()),
+    'the English letter cancels the calendar event');
+  shots.push(['letter-en-phone', PHONE, en]);
+  for (const [label, options, letter] of shots) {
+    const page = await newPage(label, options, label.includes('-en-') ? 'en' : 'zh');
+    await page.setContent(letter.html, { waitUntil: 'load' });
+    const title = (await page.locator(testid('mail-title')).textContent()).trim();
+    check(title === 'E2E 邀请 季度评审', `${label}: the letter shows the title`);
+    if (letter === zh) {
+      const href = await page.locator(testid('mail-join')).getAttribute('href');
+      check(href === b.attendeeJoinUrl, `${label}: its join button opens the attendee link`);
+      check((await page.locator(testid('mail-passcode')).textContent()).trim() === b.pcode2, `${label}: it shows the attendee passcode`);
+    } else {
+      check((await page.locator(testid('mail-cancelled')).textContent()).includes('cancelled'), `${label}: it says the meeting is cancelled`);
+    }
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= options.viewport.width, `${label}: nothing wider than the screen (${width} px)`);
+    await shot(page, label);
+  }
+  for (const p of pages.values()) await p.context().close();
+  pages.clear();
+}
+
 async function main() {
   const started = Date.now();
   const env = await startServer();
@@ -533,6 +601,7 @@ async function main() {
   await otherPages(env);
   await replay(env);
   await roomPanel(env);
+  await invitationLetters(env);
   check(jsErrors.length === 0, `no script errors on any page${jsErrors.length ? ': ' + jsErrors.join('; ') : ''}`);
   console.log(`screenshots in ${SHOTS}`);
   console.log(`took ${((Date.now() - started) / 1000).toFixed(1)} s`);

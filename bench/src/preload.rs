@@ -112,6 +112,7 @@ impl Fixture {
             },
             created_at: self.now,
             series: None,
+            notices: Vec::new(),
         }
     }
 }

@@ -261,6 +261,8 @@ pub struct NewBooking {
     pub details: Details,
     pub created_at: i64,
     pub series: Option<Series>,
+    /// Invitation letters to enqueue with the booking (never stored on it).
+    pub notices: Vec<crate::delivery::Notice>,
 }
 
 #[cfg(test)]

@@ -594,3 +594,68 @@ mod tests {
         assert_eq!(v["data"]["conferenceId"], "1");
     }
 }
+
+/// The scheme of an outbox message that is an email: its `url` is `mailto:<address>`.
+pub const MAIL_SCHEME: &str = "mailto:";
+/// The scheme of an outbox message that is a text message: its `url` is `sms:<+86…>`.
+pub const SMS_SCHEME: &str = "sms:";
+/// The outbox kinds of invitation letters and texts.
+pub const INVITE_REQUEST: &str = "invite.request";
+pub const INVITE_CANCEL: &str = "invite.cancel";
+pub const INVITE_SMS: &str = "invite.sms";
+/// The `server_keys` name of the secret texts to the SMS gateway are signed with.
+pub const SMS_SECRET_NAME: &str = "sms";
+
+/// What an invitation letter tells of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "camelCase")]
+pub enum NoticeChange {
+    /// The booking as it now is (booked, or edited as a whole).
+    Request,
+    /// The whole booking is cancelled.
+    Cancel,
+    /// One occurrence of a series was changed, named by its original start.
+    #[serde(rename_all = "camelCase")]
+    RequestOccurrence { ori_start: i64 },
+    /// One occurrence of a series was cancelled.
+    #[serde(rename_all = "camelCase")]
+    CancelOccurrence { ori_start: i64 },
+}
+
+impl NoticeChange {
+    pub fn is_cancel(self) -> bool {
+        matches!(
+            self,
+            NoticeChange::Cancel | NoticeChange::CancelOccurrence { .. }
+        )
+    }
+}
+
+/// An invitation letter (or text) owed to one person for one change of a booking: the service decides
+/// who, the store enqueues it in the change's own transaction, the delivery worker writes and
+/// sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub to_name: String,
+    /// An email address, or for a text a mobile number in E.164 (`+8613800138000`).
+    pub to: String,
+    /// A text through the SMS gateway instead of a letter.
+    #[serde(default)]
+    pub sms: bool,
+    /// `true`: English; else zh-CN.
+    pub english: bool,
+    #[serde(flatten)]
+    pub change: NoticeChange,
+}
+
+/// The outbox body of a notice about `b`: the notice, the booking and the SEQUENCE its
+/// calendar carries (the booking's version after the change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeBody {
+    pub event_id: i64,
+    pub sequence: i64,
+    #[serde(flatten)]
+    pub notice: Notice,
+}

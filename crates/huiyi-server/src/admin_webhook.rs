@@ -189,6 +189,8 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                 let to = match m.target {
                     Target::Endpoint(id) => format!("endpoint {id}"),
                     Target::Callback => "recording callback".to_owned(),
+                    Target::Mail => format!("letter to {}", m.url),
+                    Target::Sms => format!("text to {}", m.url),
                 };
                 let next = if m.state == huiyi_store::MessageState::Pending {
                     format!(", next attempt {}", rfc3339_ms(m.next_ms))

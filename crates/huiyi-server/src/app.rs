@@ -75,7 +75,13 @@ impl AppState {
             let meetings = meetings.clone();
             move |event_id| meetings.forget(event_id)
         });
-        let bookings = Bookings::new(store.clone(), meetings.clone(), clock.clone());
+        let bookings = Bookings::new(
+            store.clone(),
+            meetings.clone(),
+            clock.clone(),
+            config.smtp_url.is_some(),
+            config.sms_webhook_url.is_some(),
+        );
         let sessions = Sessions::new(
             store.clone(),
             bookings.clone(),

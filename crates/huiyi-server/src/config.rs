@@ -96,6 +96,24 @@ pub struct Config {
     /// Largest recording upload chunk, in bytes.
     #[arg(long, env = "HUIYI_MAX_CHUNK_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_chunk_bytes: usize,
+    /// The SMTP server invitations go through: smtp://host:port, smtp://host:port?tls=required
+    /// (STARTTLS or fail), smtps://host:port (implicit TLS); credentials may be in the URL.
+    /// Unset: no email is sent.
+    #[arg(long, env = "HUIYI_SMTP_URL", hide_env_values = true, hide_default_value = true, value_name = "URL", value_parser = crate::media_cli::parse_secret)]
+    pub smtp_url: Option<SecretString>,
+    /// The SMTP user, when not in the URL.
+    #[arg(long, env = "HUIYI_SMTP_USER", value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// The SMTP password, when not in the URL. Prefer the environment or the config file.
+    #[arg(long, env = "HUIYI_SMTP_PASSWORD", hide_env_values = true, hide_default_value = true, value_name = "PASSWORD", value_parser = crate::media_cli::parse_secret)]
+    pub smtp_password: Option<SecretString>,
+    /// The sender of invitations, e.g. "会议 huiyi <meetings@example.com>".
+    #[arg(long, env = "HUIYI_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
+    /// The SMS gateway invitation texts are posted to (signed; `huiyi admin sms secret` shows
+    /// the secret). Unset: no text is sent.
+    #[arg(long, env = "HUIYI_SMS_WEBHOOK_URL", value_name = "URL")]
+    pub sms_webhook_url: Option<String>,
 }
 
 /// What the operator commands need of the configuration: the database, from a flag, the
@@ -163,6 +181,11 @@ impl Config {
         }
         self.public_url = self.public_url.trim_end_matches('/').to_owned();
         self.media_secret = self.media_secret.filter(|s| !s.expose_secret().is_empty());
+        self.smtp_url = self
+            .smtp_url
+            .filter(|s| !s.expose_secret().trim().is_empty());
+        self.smtp_password = self.smtp_password.filter(|s| !s.expose_secret().is_empty());
+        self.sms_webhook_url = self.sms_webhook_url.filter(|u| !u.trim().is_empty());
         self
     }
 
@@ -283,6 +306,24 @@ mod tests {
         assert_eq!(d.heartbeat_ms, 15_000);
         assert_eq!(d.worker_tick_ms, None);
         assert!(d.access_numbers.is_empty());
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_file_and_their_secrets_never_show() {
+        let f = file(
+            "smtp_url = \"smtps://mail.example.com:465\"\nsmtp_user = \"huiyi\"\n\
+             smtp_password = \"pw-from-file\"\nmail_from = \"会议 <m@example.com>\"\n",
+        );
+        let c = Config::from_args(Some(f.path()), Vec::<String>::new()).unwrap();
+        let url = c.smtp_url.as_ref().map(|u| u.expose_secret().to_owned());
+        assert_eq!(url.as_deref(), Some("smtps://mail.example.com:465"));
+        assert_eq!(c.smtp_user.as_deref(), Some("huiyi"));
+        assert_eq!(c.mail_from.as_deref(), Some("会议 <m@example.com>"));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("pw-from-file") && !shown.contains("mail.example.com:465"));
+        // A flag wins over the file; an empty URL is no mail at all.
+        let c = Config::from_args(Some(f.path()), ["--smtp-url", ""]).unwrap();
+        assert!(c.smtp_url.is_none());
     }
 
     #[test]

@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (migrates the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArg),
     /// Operator commands: tenants, users and keys.
@@ -76,6 +76,19 @@ enum AdminCommand {
     /// One room: decide on a booking of a room that needs approval, or make its panel key.
     #[command(subcommand)]
     Room(RoomCommand),
+    /// The SMS gateway's side of invitation texts.
+    #[command(subcommand)]
+    Sms(SmsCommand),
+}
+
+#[derive(Subcommand)]
+enum SmsCommand {
+    /// Print the secret invitation texts are signed with (made on first use), for the SMS
+    /// gateway to verify them (docs/invitations.md).
+    Secret {
+        #[command(flatten)]
+        db: DatabaseArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -170,7 +183,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         // Prints its own outcome and chooses its exit code (1 refused, 2 usage).
         Command::Media(media) => return Ok(media_cli::run(media).await),
-        Command::Serve(args) => serve(args).await?,
+        Command::Serve(args) => serve(*args).await?,
         Command::Migrate(db) => {
             init_logging(false);
             store::open(&db.database_url).await?;
@@ -229,6 +242,14 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
                     n.access_id, n.number, n.display, n.kind, n.platform
                 );
             }
+        }
+        Command::Admin(AdminCommand::Sms(SmsCommand::Secret { db })) => {
+            init_logging(false);
+            let s = store::open(&db.database_url).await?;
+            let secret = s
+                .sms_secret(&huiyi_domain::delivery::new_signing_secret())
+                .await?;
+            println!("{secret}");
         }
         Command::Admin(AdminCommand::Room(command)) => {
             init_logging(false);

@@ -2,6 +2,7 @@
 
 use crate::StoreResult;
 use async_trait::async_trait;
+use huiyi_domain::delivery::Notice;
 use huiyi_domain::{Booking, ConferenceId, CustomerKey, EventId, NewBooking, UserId};
 
 /// Who a passcode belongs to.
@@ -61,9 +62,28 @@ pub trait BookingStore: Send + Sync + 'static {
     /// Writes the booking's mutable fields (title, times, zone, invitees, details) if its
     /// `version` is still the stored one, and returns it with the new version and `modified_at`.
     /// Ids, passcodes and links never change. `Conflict` if it changed meanwhile.
-    async fn update_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking>;
+    async fn update_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking> {
+        self.update_booking_telling(booking, now, &[]).await
+    }
+    /// As [`BookingStore::update_booking`], enqueueing the invitation letters `notices` in
+    /// the same transaction.
+    async fn update_booking_telling(
+        &self,
+        booking: &Booking,
+        now: i64,
+        notices: &[Notice],
+    ) -> StoreResult<Booking>;
     /// Marks the booking cancelled if its `version` is still the stored one.
-    async fn cancel_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking>;
+    async fn cancel_booking(&self, booking: &Booking, now: i64) -> StoreResult<Booking> {
+        self.cancel_booking_telling(booking, now, &[]).await
+    }
+    /// As [`BookingStore::cancel_booking`], enqueueing `notices` in the same transaction.
+    async fn cancel_booking_telling(
+        &self,
+        booking: &Booking,
+        now: i64,
+        notices: &[Notice],
+    ) -> StoreResult<Booking>;
     /// A host's bookings (cancelled included) that overlap the window, ordered by start.
     async fn host_bookings(
         &self,

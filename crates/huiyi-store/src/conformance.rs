@@ -251,5 +251,6 @@ pub fn new_booking(
         },
         created_at: T0 - 86_400,
         series: None,
+        notices: Vec::new(),
     }
 }

@@ -65,6 +65,11 @@ pub enum Target {
     Endpoint(i64),
     /// A booking's `recordCallbackUrl`, signed with the customer's callback secret.
     Callback,
+    /// An invitation letter to `mailto:<address>`, sent through SMTP (not signed).
+    Mail,
+    /// An invitation text to `sms:<mobile>`, posted to the SMS gateway, signed with the
+    /// deployment's SMS secret.
+    Sms,
 }
 
 /// A message a worker has claimed: it holds the lease until `lease_until` (unix ms), and only
@@ -184,6 +189,9 @@ pub trait DeliveryStore: Send + Sync {
         keep_old_until_ms: i64,
     ) -> StoreResult<()>;
 
+    /// The secret texts to the SMS gateway are signed with (`whsec_…`), created as `fresh`
+    /// when there is none.
+    async fn sms_secret(&self, fresh: &str) -> StoreResult<String>;
     /// The customer's callback secret, created as `fresh` when it has none. With `rotate`, the
     /// secret becomes `fresh` and the old one still signs until `keep_old_until_ms`.
     async fn callback_secret(

@@ -289,7 +289,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap, now_ms: i64) -> Option<Dura
     Some(after.min(MAX_RETRY_AFTER))
 }
 
-fn excerpt(s: &str) -> String {
+pub(crate) fn excerpt(s: &str) -> String {
     let s = s.trim();
     match s.char_indices().nth(EXCERPT_CHARS) {
         Some((i, _)) => format!("{}…", &s[..i]),

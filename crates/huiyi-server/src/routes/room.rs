@@ -3,6 +3,7 @@
 use super::{Write, book_or_edit, ctx};
 use crate::app::AppState;
 use crate::call::Call;
+use crate::services::Notify;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
@@ -52,6 +53,11 @@ async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Re
                 &req.target,
                 &req.actor,
                 req.occurrence.as_deref(),
+                Notify {
+                    email: req.email_notify,
+                    sms: req.sms_notify,
+                    english: false,
+                },
             )
             .await?;
         Ok(serde_json::Value::Null)

@@ -3,7 +3,7 @@
 use super::{Write, book_or_edit, ctx};
 use crate::app::AppState;
 use crate::call::Call;
-use crate::services::Target;
+use crate::services::{Notify, Target};
 use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
@@ -58,8 +58,18 @@ async fn cancel_reserv_conference(
     call.serve(&app, async |t, fields| {
         let req = V1CancelRequest::parse(fields, uri.path())?;
         let target = Target::Conference(req.conference_id);
+        // `En-us` (any English) picks English letters; anything else, zh-CN.
+        let english = req
+            .language
+            .as_deref()
+            .is_some_and(|l| l.trim().to_ascii_lowercase().starts_with("en"));
+        let notify = Notify {
+            email: req.email_notify,
+            sms: req.sms_notify,
+            english,
+        };
         app.bookings
-            .cancel(&t.customer, &target, &req.actor, None)
+            .cancel(&t.customer, &target, &req.actor, None, notify)
             .await?;
         Ok(serde_json::Value::Null)
     })

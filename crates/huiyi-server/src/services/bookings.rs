@@ -9,6 +9,7 @@ use super::series::{
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use huiyi_domain::Series;
+use huiyi_domain::delivery::{Notice, NoticeChange};
 use huiyi_domain::time::{Zone, parse_time};
 use huiyi_domain::{
     Booking, Customer, Details, EventId, Invitee, MAX_INVITEES, MAX_LENGTH_MINUTES,
@@ -31,15 +32,103 @@ pub struct Bookings {
     pub(super) store: Arc<dyn Store>,
     pub(super) meetings: Meetings,
     pub(super) clock: Clock,
+    /// An SMTP server is configured: `email_notify` enqueues letters.
+    mail: bool,
+    /// An SMS gateway is configured: `sms_notify` enqueues texts.
+    sms: bool,
+}
+
+/// Whom a change is told to, as its request asks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Notify {
+    /// `email_notify`: the invitees (and the host) get a letter.
+    pub email: bool,
+    /// `sms_notify`: the invitees with a mobile number get a text.
+    pub sms: bool,
+    /// English letters; else zh-CN.
+    pub english: bool,
 }
 
 impl Bookings {
-    pub fn new(store: Arc<dyn Store>, meetings: Meetings, clock: Clock) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        meetings: Meetings,
+        clock: Clock,
+        mail: bool,
+        sms: bool,
+    ) -> Self {
         Self {
             store,
             meetings,
             clock,
+            mail,
+            sms,
         }
+    }
+
+    /// The host, when a change is to be told by letter (they get one too).
+    async fn told_host(
+        &self,
+        notify: Notify,
+        c: &Customer,
+        b: &Booking,
+    ) -> ApiResult<Option<User>> {
+        if notify.email && self.mail {
+            Ok(self.store.user(c.key, b.host).await?)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// One letter per person told of a change: each invitee with an email and the host, once
+    /// per address, when `email_notify` asks and an SMTP server is configured; and one text per
+    /// invitee with a mobile number, when `sms_notify` asks and an SMS gateway is configured.
+    fn notices(
+        &self,
+        notify: Notify,
+        invitees: &[Invitee],
+        host: Option<&User>,
+        change: NoticeChange,
+    ) -> Vec<Notice> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut add = |name: &str, to: String, sms: bool| {
+            if seen.insert((sms, to.to_ascii_lowercase())) {
+                out.push(Notice {
+                    to_name: name.to_owned(),
+                    to,
+                    sms,
+                    english: notify.english,
+                    change,
+                });
+            }
+        };
+        if notify.email && !self.mail {
+            tracing::info!(
+                "email_notify asks for letters, but no smtp_url is configured: none is sent"
+            );
+        } else if notify.email {
+            let host = host.map(|h| (h.display_name(), h.email.clone()));
+            let people = invitees
+                .iter()
+                .map(|i| (i.name.clone(), i.email.clone()))
+                .chain(host);
+            for (name, email) in people.filter(|(_, e)| e.contains('@')) {
+                add(&name, email.trim().to_owned(), false);
+            }
+        }
+        if notify.sms && !self.sms {
+            tracing::info!(
+                "sms_notify asks for texts, but no sms_webhook_url is configured: none is sent"
+            );
+        } else if notify.sms {
+            for i in invitees {
+                if let Some(mobile) = e164(&i.mobile) {
+                    add(&i.name, mobile, true);
+                }
+            }
+        }
+        out
     }
 
     /// The user a request names as host (or acting user): 51104 when there is none in this
@@ -112,7 +201,15 @@ impl Bookings {
             },
             created_at: now,
             series,
+            notices: Vec::new(),
         };
+        let notify = Notify {
+            email: new.details.settings.email_notify == Some(true),
+            sms: new.details.settings.sms_notify == Some(true),
+            english: false,
+        };
+        let notices = self.notices(notify, &new.invitees, Some(&host), NoticeChange::Request);
+        let new = NewBooking { notices, ..new };
         let booking = self.store.create_booking(&new).await?;
         tracing::info!(event_id = booking.event_id, conference_id = %booking.conference_id, "booked");
         Ok((booking, host))
@@ -141,12 +238,26 @@ impl Bookings {
             let now = self.clock.now();
             let mut b = self.writable(c, &target, actor.as_ref(), now).await?;
             let rooms_before = b.details.settings.rooms.clone();
-            match &req.occurrence {
-                Some(text) => edit_occurrence(&mut b, text, &req, now)?,
-                None => edit_whole(&mut b, &req, invitees.as_ref(), now)?,
-            }
+            let change = match &req.occurrence {
+                Some(text) => {
+                    let ori_start = named_occurrence(&b, text)?.ori_start;
+                    edit_occurrence(&mut b, text, &req, now)?;
+                    NoticeChange::RequestOccurrence { ori_start }
+                }
+                None => {
+                    edit_whole(&mut b, &req, invitees.as_ref(), now)?;
+                    NoticeChange::Request
+                }
+            };
             keep_approvals(rooms_before.as_deref(), &mut b.details.settings.rooms);
-            match self.store.update_booking(&b, now).await {
+            let notify = Notify {
+                email: req.settings.email_notify == Some(true),
+                sms: req.settings.sms_notify == Some(true),
+                english: false,
+            };
+            let host = self.told_host(notify, c, &b).await?;
+            let notices = self.notices(notify, &b.invitees, host.as_ref(), change);
+            match self.store.update_booking_telling(&b, now, &notices).await {
                 Ok(saved) => {
                     self.meetings.forget(saved.event_id);
                     let host = self.host_of(c, &saved).await?;
@@ -169,6 +280,7 @@ impl Bookings {
         target: &Target,
         actor: &HostRef,
         occurrence: Option<&str>,
+        notify: Notify,
     ) -> ApiResult<Booking> {
         let actor = if actor.is_empty() {
             None
@@ -178,6 +290,7 @@ impl Bookings {
         for _ in 0..WRITE_RETRIES {
             let now = self.clock.now();
             let mut b = self.writable(c, target, actor.as_ref(), now).await?;
+            let host = self.told_host(notify, c, &b).await?;
             let write = match occurrence {
                 Some(text) => {
                     let o = named_occurrence(&b, text)?;
@@ -185,9 +298,17 @@ impl Bookings {
                     if let Some(series) = b.series.as_mut() {
                         series.exceptions.entry(o.ori_start).or_default().cancelled = true;
                     }
-                    self.store.update_booking(&b, now).await
+                    let change = NoticeChange::CancelOccurrence {
+                        ori_start: o.ori_start,
+                    };
+                    let notices = self.notices(notify, &b.invitees, host.as_ref(), change);
+                    self.store.update_booking_telling(&b, now, &notices).await
                 }
-                None => self.store.cancel_booking(&b, now).await,
+                None => {
+                    let notices =
+                        self.notices(notify, &b.invitees, host.as_ref(), NoticeChange::Cancel);
+                    self.store.cancel_booking_telling(&b, now, &notices).await
+                }
             };
             match write {
                 Ok(saved) => {
@@ -384,4 +505,38 @@ pub(super) fn check_window(w: Window) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// A mobile number as the SMS gateway takes it (E.164): `13800138000` and `0086 138…` are
+/// Chinese, `+…` is kept; anything without 6 digits is none.
+fn e164(mobile: &str) -> Option<String> {
+    let t = mobile.trim();
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 6 {
+        return None;
+    }
+    Some(if t.starts_with('+') {
+        format!("+{digits}")
+    } else if let Some(rest) = digits.strip_prefix("0086") {
+        format!("+86{rest}")
+    } else if digits.len() == 11 && digits.starts_with('1') {
+        format!("+86{digits}")
+    } else {
+        format!("+{digits}")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::e164;
+
+    #[test]
+    fn mobiles_are_written_as_e164() {
+        assert_eq!(e164("13800138000").as_deref(), Some("+8613800138000"));
+        assert_eq!(e164("+86 138-0013-8000").as_deref(), Some("+8613800138000"));
+        assert_eq!(e164("0086 13800138000").as_deref(), Some("+8613800138000"));
+        assert_eq!(e164("+1 650 253 0000").as_deref(), Some("+16502530000"));
+        assert_eq!(e164(""), None);
+        assert_eq!(e164("n/a"), None);
+    }
 }

@@ -3,6 +3,7 @@
 pub mod after;
 mod bookings;
 mod hot;
+pub mod invitations;
 mod joining;
 mod live;
 pub mod live_socket;
@@ -15,7 +16,7 @@ mod sessions;
 mod tenants;
 
 pub use after::{After, Held, LinkKind, LinkRefusal};
-pub use bookings::Bookings;
+pub use bookings::{Bookings, Notify};
 pub use hot::HOT_TTL;
 pub use huiyi_wire::requests::Target;
 pub use joining::{Joining, LinkError, LinkUse, OpenedLink};

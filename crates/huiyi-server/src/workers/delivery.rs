@@ -7,9 +7,10 @@
 //! to be claimed again when their leases expire (those in flight may then arrive twice, with
 //! the same `webhook-id`).
 
+use super::letters::Letters;
 use crate::adapters::webhook::{Verdict, WebhookSender};
 use crate::app::AppState;
-use huiyi_store::{ClaimedMessage, Settle, Settled, StoreError};
+use huiyi_store::{ClaimedMessage, Settle, Settled, StoreError, Target};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch};
@@ -32,6 +33,7 @@ pub struct Round {
 pub struct Deliveries {
     app: AppState,
     sender: WebhookSender,
+    letters: Letters,
 }
 
 impl Deliveries {
@@ -41,7 +43,12 @@ impl Deliveries {
             c.webhook_allow_private,
             Duration::from_millis(c.webhook_timeout_ms),
         )?;
-        Ok(Self { app, sender })
+        let letters = Letters::new(app.clone())?;
+        Ok(Self {
+            app,
+            sender,
+            letters,
+        })
     }
 
     /// How long a claim holds its messages: longer than any attempt can take.
@@ -74,10 +81,14 @@ impl Deliveries {
                     m.body = body;
                 }
             }
-            let (sender, gate, clock) = (self.sender.clone(), gate.clone(), self.app.clock.clone());
+            let (sender, letters) = (self.sender.clone(), self.letters.clone());
+            let (gate, clock) = (gate.clone(), self.app.clock.clone());
             sends.spawn(async move {
                 let _permit = gate.acquire_owned().await;
-                let sent = sender.send(&m, clock.now_ms()).await;
+                let sent = match m.target {
+                    Target::Mail | Target::Sms => letters.send(&m, clock.now_ms()).await,
+                    Target::Endpoint(_) | Target::Callback => sender.send(&m, clock.now_ms()).await,
+                };
                 (m, sent)
             });
         }

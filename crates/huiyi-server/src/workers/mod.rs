@@ -3,6 +3,7 @@
 //! time they choose.
 
 mod delivery;
+mod letters;
 
 pub use delivery::{CLAIM_BATCH, Deliveries, Round};
 

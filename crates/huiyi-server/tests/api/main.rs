@@ -13,6 +13,7 @@ mod editing;
 mod joining;
 mod links;
 mod live;
+mod mail;
 mod media_cli;
 mod ops;
 mod pages;

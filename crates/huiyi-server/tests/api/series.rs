@@ -380,6 +380,7 @@ async fn admin_paging_is_stable_while_bookings_are_added() {
             details: Default::default(),
             created_at: first - 86_400,
             series,
+            notices: Vec::new(),
         });
     }
     app.store.create_bookings(&news).await.unwrap();

@@ -53,6 +53,10 @@ pub struct V1CancelRequest {
     pub actor: HostRef,
     /// `Zh-cn` / `En-us` as sent, for the notices this cancel sends.
     pub language: Option<String>,
+    /// `email_notify`: invitees are told by email.
+    pub email_notify: bool,
+    /// `sms_notify`: invitees are told by text.
+    pub sms_notify: bool,
 }
 
 impl V1CancelRequest {
@@ -96,6 +100,8 @@ impl V1CancelRequest {
             conference_id,
             actor,
             language: f.nonempty("language")?,
+            email_notify: f.bool("email_notify")?.unwrap_or(false),
+            sms_notify: f.bool("sms_notify")?.unwrap_or(false),
         })
     }
 }
@@ -106,6 +112,10 @@ pub struct RoomCancelRequest {
     pub target: Target,
     pub actor: HostRef,
     pub occurrence: Option<String>,
+    /// `email_notify`: invitees are told by email.
+    pub email_notify: bool,
+    /// `sms_notify`: invitees are told by text.
+    pub sms_notify: bool,
 }
 
 impl RoomCancelRequest {
@@ -122,6 +132,8 @@ impl RoomCancelRequest {
             target,
             actor: HostRef::parse(f)?,
             occurrence: occurrence(f)?,
+            email_notify: f.bool("email_notify")?.unwrap_or(false),
+            sms_notify: f.bool("sms_notify")?.unwrap_or(false),
         })
     }
 }

@@ -515,6 +515,7 @@ impl TestApp {
             details: huiyi_domain::Details::default(),
             created_at: now,
             series: None,
+            notices: Vec::new(),
         };
         let b = self.store.create_booking(&new).await.unwrap();
         (b.conference_id.as_str().to_owned(), b.event_id)

@@ -402,6 +402,7 @@ mod tests {
             details: Details::default(),
             created_at: 0,
             series: None,
+            notices: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::capabilities::Writers;
 use crate::store::SqlStore;
 use crate::support::{MAX_LENGTH_SECS, TxError, check_length, db_error, json};
 use async_trait::async_trait;
-use huiyi_domain::delivery::EventType;
+use huiyi_domain::delivery::{EventType, Notice};
 use huiyi_domain::{Booking, ConferenceId, CustomerKey, EventId, NewBooking, UserId};
 use huiyi_store::{BookingStore, PasscodeOwner, StoreError, StoreResult, Window};
 pub use rows::BookingRow;
@@ -131,6 +131,7 @@ impl SqlStore {
         q: GuardedWrite<'_>,
         b: &Booking,
         kind: EventType,
+        notices: &[Notice],
     ) -> StoreResult<Booking> {
         let mut tx = self.begin_write().await.map_err(db_error)?;
         let row = q
@@ -149,6 +150,9 @@ impl SqlStore {
             .await
             .map_err(TxError::into_store)?;
         enqueue::bookings_changed(&mut tx, kind, std::slice::from_ref(&changed))
+            .await
+            .map_err(TxError::into_store)?;
+        enqueue::notices(&mut tx, &changed, notices)
             .await
             .map_err(TxError::into_store)?;
         tx.commit().await.map_err(db_error)?;
@@ -281,7 +285,12 @@ impl BookingStore for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(customer = b.customer, event_id = b.event_id))]
-    async fn update_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
+    async fn update_booking_telling(
+        &self,
+        b: &Booking,
+        now: i64,
+        notices: &[Notice],
+    ) -> StoreResult<Booking> {
         check_length(b.length_minutes)?;
         if b.occurrence_of.is_some() {
             // Its start, length and title are one occurrence's: writing them would move the
@@ -304,13 +313,20 @@ impl BookingStore for SqlStore {
             .bind(span_end)
             .bind(span_start)
             .bind(now);
-        self.write_guarded(q, b, EventType::MeetingUpdated).await
+        self.write_guarded(q, b, EventType::MeetingUpdated, notices)
+            .await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(customer = b.customer, event_id = b.event_id))]
-    async fn cancel_booking(&self, b: &Booking, now: i64) -> StoreResult<Booking> {
+    async fn cancel_booking_telling(
+        &self,
+        b: &Booking,
+        now: i64,
+        notices: &[Notice],
+    ) -> StoreResult<Booking> {
         let q = sqlx::query_as(CANCEL_BOOKING).bind(now);
-        self.write_guarded(q, b, EventType::MeetingCancelled).await
+        self.write_guarded(q, b, EventType::MeetingCancelled, notices)
+            .await
     }
 
     #[tracing::instrument(level = "debug", skip(self))]

@@ -71,6 +71,10 @@ async fn insert_batch(conn: &mut Conn, news: &[NewBooking]) -> Result<Vec<Bookin
         rooms::keep_holds(conn, b, true).await?;
     }
     enqueue::bookings_changed(conn, EventType::MeetingBooked, &booked).await?;
+    // The plan keeps the order of `news`.
+    for (b, new) in booked.iter().zip(news) {
+        enqueue::notices(conn, b, &new.notices).await?;
+    }
     Ok(booked)
 }
 

@@ -11,7 +11,9 @@ use crate::areas::bookings::{BookingRow, booking_columns};
 use crate::backend::Db;
 use crate::support::TxError;
 use huiyi_domain::delivery::{
-    Event, EventFilter, EventType, MeetingRef, RecordingLinks, new_message_id, new_signing_secret,
+    Event, EventFilter, EventType, INVITE_CANCEL, INVITE_REQUEST, INVITE_SMS, MAIL_SCHEME,
+    MeetingRef, Notice, NoticeBody, RecordingLinks, SMS_SCHEME, SMS_SECRET_NAME, new_message_id,
+    new_signing_secret,
 };
 use huiyi_domain::session::{Participant, Recording};
 use huiyi_domain::{Booking, CustomerKey, EventId, SessionState};
@@ -324,6 +326,48 @@ pub async fn sessions_noted(
             .map(str::trim)
             .filter(|u| !u.is_empty());
         enqueue(conn, booking.customer, audience, &events, callback, now_ms).await?;
+    }
+    Ok(())
+}
+
+/// The SMS gateway's signing secret, made with the first text (`huiyi admin sms secret`).
+const ENSURE_SMS_SECRET: &str =
+    "INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
+const INSERT_NOTICE: &str = "INSERT INTO outbox (msg_id, customer, endpoint, url, kind, body, \
+     state, attempts, created_at, next_at, lease_until) \
+     VALUES ($1, $2, NULL, $3, $4, $5, 'pending', 0, $6, $6, 0)";
+
+/// Enqueues one invitation letter per notice about `b` (just written, so its `version` is the
+/// calendar's SEQUENCE), in the change's transaction.
+pub async fn notices(conn: &mut Conn, b: &Booking, notices: &[Notice]) -> Result<(), TxError> {
+    let now_ms = b.modified_at * 1000;
+    for n in notices {
+        let body = NoticeBody {
+            event_id: b.event_id,
+            sequence: b.version,
+            notice: n.clone(),
+        };
+        let (kind, url) = match (n.sms, n.change.is_cancel()) {
+            (true, _) => (INVITE_SMS, format!("{SMS_SCHEME}{}", n.to)),
+            (false, true) => (INVITE_CANCEL, format!("{MAIL_SCHEME}{}", n.to)),
+            (false, false) => (INVITE_REQUEST, format!("{MAIL_SCHEME}{}", n.to)),
+        };
+        if n.sms {
+            sqlx::query(ENSURE_SMS_SECRET)
+                .bind(SMS_SECRET_NAME)
+                .bind(new_signing_secret().into_bytes())
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query(INSERT_NOTICE)
+            .bind(new_message_id())
+            .bind(b.customer)
+            .bind(url)
+            .bind(kind)
+            .bind(crate::support::json(&body)?)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

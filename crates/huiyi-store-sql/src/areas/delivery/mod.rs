@@ -38,6 +38,9 @@ const ENSURE_CALLBACK_SECRET: &str = "INSERT INTO callback_secrets (customer, se
 const ROTATE_CALLBACK_SECRET: &str = "UPDATE callback_secrets SET previous_secret = secret, \
      previous_until = $3, secret = $2 WHERE customer = $1";
 const CALLBACK_SECRET: &str = "SELECT secret FROM callback_secrets WHERE customer = $1";
+const SERVER_KEY: &str = "SELECT key FROM server_keys WHERE name = $1";
+const INSERT_SERVER_KEY: &str =
+    "INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 
 macro_rules! due_messages {
     () => {
@@ -169,8 +172,13 @@ struct MessageRow {
     next_at: i64,
 }
 
-fn target(endpoint: Option<i64>) -> Target {
-    endpoint.map_or(Target::Callback, Target::Endpoint)
+fn target(endpoint: Option<i64>, url: &str) -> Target {
+    match endpoint {
+        Some(e) => Target::Endpoint(e),
+        None if url.starts_with(huiyi_domain::delivery::MAIL_SCHEME) => Target::Mail,
+        None if url.starts_with(huiyi_domain::delivery::SMS_SCHEME) => Target::Sms,
+        None => Target::Callback,
+    }
 }
 
 fn http_status(s: Option<u16>) -> Option<i64> {
@@ -258,6 +266,22 @@ impl DeliveryStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn sms_secret(&self, fresh: &str) -> StoreResult<String> {
+        sqlx::query(INSERT_SERVER_KEY)
+            .bind(huiyi_domain::delivery::SMS_SECRET_NAME)
+            .bind(fresh.as_bytes())
+            .execute(&self.writer)
+            .await
+            .map_err(db_error)?;
+        let (key,): (Vec<u8>,) = sqlx::query_as(SERVER_KEY)
+            .bind(huiyi_domain::delivery::SMS_SECRET_NAME)
+            .fetch_one(&self.writer)
+            .await
+            .map_err(db_error)?;
+        String::from_utf8(key).map_err(|_| crate::support::corrupt("the SMS secret"))
+    }
+
     #[tracing::instrument(level = "debug", skip(self, fresh))]
     async fn callback_secret(
         &self,
@@ -323,7 +347,7 @@ impl DeliveryStore for SqlStore {
         endpoint_ids.dedup();
         let mut callers: Vec<i64> = rows
             .iter()
-            .filter(|r| r.endpoint.is_none())
+            .filter(|r| target(r.endpoint, &r.url) == Target::Callback)
             .map(|r| r.customer)
             .collect();
         callers.sort_unstable();
@@ -334,11 +358,35 @@ impl DeliveryStore for SqlStore {
         let callback_secrets = secrets_of(&mut tx, CALLBACK_SECRETS_HEAD, &callers, now_ms)
             .await
             .map_err(db_error)?;
+        let sms_secret = if rows
+            .iter()
+            .any(|r| target(r.endpoint, &r.url) == Target::Sms)
+        {
+            let key: Option<(Vec<u8>,)> = sqlx::query_as(SERVER_KEY)
+                .bind(huiyi_domain::delivery::SMS_SECRET_NAME)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+            key.and_then(|(k,)| String::from_utf8(k).ok())
+                .map(|current| Signing {
+                    current,
+                    previous: None,
+                })
+        } else {
+            None
+        };
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let signing = match r.endpoint {
-                Some(e) => endpoint_secrets.get(&e),
-                None => callback_secrets.get(&r.customer),
+            // A letter is not signed: its `signing` is empty.
+            let unsigned = Signing {
+                current: String::new(),
+                previous: None,
+            };
+            let signing = match target(r.endpoint, &r.url) {
+                Target::Endpoint(e) => endpoint_secrets.get(&e),
+                Target::Callback => callback_secrets.get(&r.customer),
+                Target::Mail => Some(&unsigned),
+                Target::Sms => sms_secret.as_ref(),
             };
             let Some(signing) = signing.cloned() else {
                 // Never expected (the secret is made with the message): fail this one message
@@ -355,7 +403,7 @@ impl DeliveryStore for SqlStore {
                 id: r.id,
                 msg_id: r.msg_id,
                 customer: r.customer,
-                target: target(r.endpoint),
+                target: target(r.endpoint, &r.url),
                 url: r.url,
                 kind: r.kind,
                 body: r.body,
@@ -476,7 +524,7 @@ impl DeliveryStore for SqlStore {
                         .ok_or_else(|| corrupt(format!("message state {:?}", r.state)))?,
                     attempts: attempts.remove(&r.id).unwrap_or_default(),
                     msg_id: r.msg_id,
-                    target: target(r.endpoint),
+                    target: target(r.endpoint, &r.url),
                     url: r.url,
                     kind: r.kind,
                     created_ms: r.created_at,
