@@ -39,6 +39,37 @@ pub enum Command {
     /// Rooms: booking with a room (registry check, conflict check, holds) against the same
     /// booking without, and getPhoneAccessNum against healthz (SQLite).
     Rooms(RoomsArgs),
+    /// Invitations: booking with 500 invitees told by email against the same booking untold,
+    /// and the letters a server sends per second to a local SMTP server (SQLite; needs Python
+    /// with aiosmtpd).
+    Invitations(InvitationsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InvitationsArgs {
+    /// The `huiyi` binary to start [default: `huiyi` next to this executable].
+    #[arg(long)]
+    pub server_bin: Option<PathBuf>,
+
+    /// The Python with aiosmtpd that runs the local SMTP server.
+    #[arg(long, default_value = "python3")]
+    pub python: String,
+
+    /// Concurrent workers of each booking scenario.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: u32,
+
+    /// How long each scenario is measured.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+
+    /// Turns of booking without letters and with; the ratio compares their medians.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub rounds: u32,
+
+    /// Bookings (501 letters each) whose delivery is timed.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub mail_bookings: u64,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@
 
 mod cli;
 mod events;
+mod invitations;
 mod live;
 mod load;
 mod media;
@@ -42,6 +43,7 @@ async fn main() -> ExitCode {
             Command::Webhooks(args) => webhooks::webhooks(args).await,
             Command::Reports(args) => reports::reports(args).await,
             Command::Rooms(args) => rooms::rooms(args).await,
+            Command::Invitations(args) => invitations::invitations(args).await,
         }
     };
     // On Ctrl-C or SIGTERM the work is dropped, and with it any server we started.

@@ -40,6 +40,8 @@ pub fn import_data(key: &str, hosts: i64) -> ImportData {
             name: "Bench".into(),
             timezone: "Asia/Shanghai".into(),
             advance_hours: 1,
+            host_mail: true,
+            mail_language: "zh-CN".into(),
         }],
         users: (0..hosts)
             .map(|h| ImportUser {

@@ -603,6 +603,10 @@ pub const SMS_SCHEME: &str = "sms:";
 pub const INVITE_REQUEST: &str = "invite.request";
 pub const INVITE_CANCEL: &str = "invite.cancel";
 pub const INVITE_SMS: &str = "invite.sms";
+/// The scheme of an outbox message that holds the notices of one change, to be expanded into
+/// one message per recipient by the delivery worker: `notices:<eventId>`.
+pub const NOTICES_SCHEME: &str = "notices:";
+pub const INVITE_BATCH: &str = "invite.batch";
 /// The `server_keys` name of the secret texts to the SMS gateway are signed with.
 pub const SMS_SECRET_NAME: &str = "sms";
 
@@ -658,4 +662,15 @@ pub struct NoticeBody {
     pub sequence: i64,
     #[serde(flatten)]
     pub notice: Notice,
+}
+
+/// The notices of one change of a booking, as one outbox row written in the change's own
+/// transaction (however many invitees it has); the delivery worker expands it into one
+/// [`NoticeBody`] per recipient, atomically with marking it done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeBatch {
+    pub event_id: i64,
+    pub sequence: i64,
+    pub notices: Vec<Notice>,
 }

@@ -32,6 +32,9 @@ pub struct InviteParts<'a> {
     pub passcode: &'a str,
     /// The right-hand side of every UID, e.g. the public host `meet.example.com`.
     pub uid_domain: &'a str,
+    /// List only this invitee (by email) as ATTENDEE, not all of them: a large meeting's
+    /// calendar then neither grows with it nor shows every address to everyone.
+    pub attendee: Option<&'a str>,
 }
 
 /// What happened to the booking, which decides the method and the components sent.
@@ -175,6 +178,13 @@ impl Base<'_> {
             e.append_property(organizer);
         }
         for invitee in &b.invitees {
+            if self
+                .parts
+                .attendee
+                .is_some_and(|only| !invitee.email.trim().eq_ignore_ascii_case(only.trim()))
+            {
+                continue;
+            }
             let Some(address) = mailto(&invitee.email) else {
                 continue;
             };
@@ -475,6 +485,7 @@ mod tests {
             join_url: "https://meet.example.com/k/AbCdEfGhIjK",
             passcode: "12345678",
             uid_domain: "meet.example.com",
+            attendee: None,
         }
     }
 

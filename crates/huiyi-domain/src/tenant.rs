@@ -18,6 +18,17 @@ pub struct Customer {
     pub zone: Zone,
     /// How many hours before the start joining opens.
     pub advance_hours: i64,
+    /// The host gets a letter too when a change is told by email (on unless the operator
+    /// turned it off).
+    #[serde(default = "yes")]
+    pub host_mail: bool,
+    /// Invitations are in English unless a request names a language; else zh-CN.
+    #[serde(default)]
+    pub english: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

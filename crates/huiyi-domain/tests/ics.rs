@@ -152,6 +152,7 @@ fn parts() -> InviteParts<'static> {
         join_url: "https://meet.example.com/k/AbCdEfGhIjK",
         passcode: "24681357",
         uid_domain: "meet.example.com",
+        attendee: None,
     }
 }
 

@@ -191,6 +191,7 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
                     Target::Callback => "recording callback".to_owned(),
                     Target::Mail => format!("letter to {}", m.url),
                     Target::Sms => format!("text to {}", m.url),
+                    Target::Notices => "invitations to write".to_owned(),
                 };
                 let next = if m.state == huiyi_store::MessageState::Pending {
                     format!(", next attempt {}", rfc3339_ms(m.next_ms))

@@ -143,6 +143,8 @@ pub fn fixture() -> ImportData {
         name: name.into(),
         timezone: timezone.into(),
         advance_hours: 1,
+        host_mail: true,
+        mail_language: "zh-CN".into(),
     };
     let user = |user_id, code: &str, email: &str, name: &str, admin| ImportUser {
         user_id,

@@ -70,6 +70,9 @@ pub enum Target {
     /// An invitation text to `sms:<mobile>`, posted to the SMS gateway, signed with the
     /// deployment's SMS secret.
     Sms,
+    /// The notices of one change, to be expanded into one message per recipient
+    /// ([`DeliveryStore::expand_notices`]).
+    Notices,
 }
 
 /// A message a worker has claimed: it holds the lease until `lease_until` (unix ms), and only
@@ -189,6 +192,11 @@ pub trait DeliveryStore: Send + Sync {
         keep_old_until_ms: i64,
     ) -> StoreResult<()>;
 
+    /// Replaces the claimed batch of notices `id` by one pending message per recipient, due at
+    /// `now_ms`, and marks the batch delivered, in one transaction (so a process that dies
+    /// midway leaves the batch to be expanded again, never half). How many messages it made;
+    /// 0 when the claim no longer holds it.
+    async fn expand_notices(&self, id: i64, claim: &str, now_ms: i64) -> StoreResult<usize>;
     /// The secret texts to the SMS gateway are signed with (`whsec_…`), created as `fresh`
     /// when there is none.
     async fn sms_secret(&self, fresh: &str) -> StoreResult<String>;

@@ -83,6 +83,20 @@ pub struct ImportCustomer {
     pub timezone: String,
     #[serde(default = "default_advance_hours")]
     pub advance_hours: i64,
+    /// Hosts get their own invitation letters (default on).
+    #[serde(default = "default_host_mail")]
+    pub host_mail: bool,
+    /// The language of invitations: `zh-CN` (default) or `en`.
+    #[serde(default = "default_mail_language")]
+    pub mail_language: String,
+}
+
+fn default_mail_language() -> String {
+    "zh-CN".to_owned()
+}
+
+fn default_host_mail() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,6 +169,12 @@ impl ImportData {
                 return Err(format!(
                     "customers[{i}] ({}): advanceHours must be between 0 and 48",
                     c.customer_code
+                ));
+            }
+            if !matches!(c.mail_language.as_str(), "zh-CN" | "en") {
+                return Err(format!(
+                    "customers[{i}] ({}): mailLanguage must be \"zh-CN\" or \"en\", not {:?}",
+                    c.customer_code, c.mail_language
                 ));
             }
         }

@@ -56,7 +56,7 @@ async fn cancel_reserv_conference(State(app): State<AppState>, call: Call) -> Re
                 Notify {
                     email: req.email_notify,
                     sms: req.sms_notify,
-                    english: false,
+                    english: None,
                 },
             )
             .await?;

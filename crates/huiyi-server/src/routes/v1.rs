@@ -66,7 +66,7 @@ async fn cancel_reserv_conference(
         let notify = Notify {
             email: req.email_notify,
             sms: req.sms_notify,
-            english,
+            english: req.language.is_some().then_some(english),
         };
         app.bookings
             .cancel(&t.customer, &target, &req.actor, None, notify)

@@ -45,8 +45,8 @@ pub struct Notify {
     pub email: bool,
     /// `sms_notify`: the invitees with a mobile number get a text.
     pub sms: bool,
-    /// English letters; else zh-CN.
-    pub english: bool,
+    /// English letters; else zh-CN. `None`: the customer's language.
+    pub english: Option<bool>,
 }
 
 impl Bookings {
@@ -66,14 +66,14 @@ impl Bookings {
         }
     }
 
-    /// The host, when a change is to be told by letter (they get one too).
+    /// The host, when a change is to be told by letter and the customer lets hosts have one.
     async fn told_host(
         &self,
         notify: Notify,
         c: &Customer,
         b: &Booking,
     ) -> ApiResult<Option<User>> {
-        if notify.email && self.mail {
+        if notify.email && self.mail && c.host_mail {
             Ok(self.store.user(c.key, b.host).await?)
         } else {
             Ok(None)
@@ -85,11 +85,13 @@ impl Bookings {
     /// invitee with a mobile number, when `sms_notify` asks and an SMS gateway is configured.
     fn notices(
         &self,
+        c: &Customer,
         notify: Notify,
         invitees: &[Invitee],
         host: Option<&User>,
         change: NoticeChange,
     ) -> Vec<Notice> {
+        let english = notify.english.unwrap_or(c.english);
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut add = |name: &str, to: String, sms: bool| {
@@ -98,7 +100,7 @@ impl Bookings {
                     to_name: name.to_owned(),
                     to,
                     sms,
-                    english: notify.english,
+                    english,
                     change,
                 });
             }
@@ -206,9 +208,10 @@ impl Bookings {
         let notify = Notify {
             email: new.details.settings.email_notify == Some(true),
             sms: new.details.settings.sms_notify == Some(true),
-            english: false,
+            english: None,
         };
-        let notices = self.notices(notify, &new.invitees, Some(&host), NoticeChange::Request);
+        let told_host = Some(&host).filter(|_| c.host_mail);
+        let notices = self.notices(c, notify, &new.invitees, told_host, NoticeChange::Request);
         let new = NewBooking { notices, ..new };
         let booking = self.store.create_booking(&new).await?;
         tracing::info!(event_id = booking.event_id, conference_id = %booking.conference_id, "booked");
@@ -253,10 +256,10 @@ impl Bookings {
             let notify = Notify {
                 email: req.settings.email_notify == Some(true),
                 sms: req.settings.sms_notify == Some(true),
-                english: false,
+                english: None,
             };
             let host = self.told_host(notify, c, &b).await?;
-            let notices = self.notices(notify, &b.invitees, host.as_ref(), change);
+            let notices = self.notices(c, notify, &b.invitees, host.as_ref(), change);
             match self.store.update_booking_telling(&b, now, &notices).await {
                 Ok(saved) => {
                     self.meetings.forget(saved.event_id);
@@ -301,12 +304,12 @@ impl Bookings {
                     let change = NoticeChange::CancelOccurrence {
                         ori_start: o.ori_start,
                     };
-                    let notices = self.notices(notify, &b.invitees, host.as_ref(), change);
+                    let notices = self.notices(c, notify, &b.invitees, host.as_ref(), change);
                     self.store.update_booking_telling(&b, now, &notices).await
                 }
                 None => {
                     let notices =
-                        self.notices(notify, &b.invitees, host.as_ref(), NoticeChange::Cancel);
+                        self.notices(c, notify, &b.invitees, host.as_ref(), NoticeChange::Cancel);
                     self.store.cancel_booking_telling(&b, now, &notices).await
                 }
             };

@@ -105,6 +105,8 @@ pub struct About<'a> {
     /// Dial-in numbers in the letter's language.
     pub numbers: &'a [RoomAccessNumber],
     pub now: i64,
+    /// List only this invitee in the calendar (a large meeting); `None`: every invitee.
+    pub attendee: Option<&'a str>,
 }
 
 /// What a letter and a text both say of a change.
@@ -210,6 +212,7 @@ pub fn letter(about: &About, to: Mailbox, lang: MailLang) -> Result<Letter, aska
             join_url: &join_url,
             passcode: &passcode,
             uid_domain,
+            attendee: about.attendee,
         },
         about.change,
         about.sequence,

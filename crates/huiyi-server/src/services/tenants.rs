@@ -82,6 +82,8 @@ pub fn demo_tenant() -> (ImportData, NewApiKey) {
             name: "Demo Company".into(),
             timezone: huiyi_domain::DEFAULT_TIMEZONE.into(),
             advance_hours: huiyi_domain::DEFAULT_ADVANCE_HOURS,
+            host_mail: true,
+            mail_language: "zh-CN".into(),
         }],
         users: vec![
             ImportUser {

@@ -24,6 +24,8 @@ const IN_FLIGHT: usize = 64;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Round {
     pub claimed: usize,
+    /// Messages made from batches of notices this round (sent in the next).
+    pub expanded: usize,
     pub delivered: usize,
     pub retried: usize,
     pub failed: usize,
@@ -75,6 +77,17 @@ impl Deliveries {
         let gate = Arc::new(Semaphore::new(IN_FLIGHT));
         let mut sends = tokio::task::JoinSet::new();
         for mut m in claimed {
+            if m.target == Target::Notices {
+                // A change's notices become one message per recipient, due now; the batch
+                // is done in the same transaction.
+                round.expanded += self
+                    .app
+                    .store
+                    .expand_notices(m.id, &m.claim, now_ms)
+                    .await?;
+                round.delivered += 1;
+                continue;
+            }
             if m.kind == "recording.ready" || m.kind == "report.ready" {
                 // Links carry an expiry: made now, however late the message goes out.
                 if let Some(body) = self.app.after.fill_links(&m.body).await {
@@ -87,7 +100,9 @@ impl Deliveries {
                 let _permit = gate.acquire_owned().await;
                 let sent = match m.target {
                     Target::Mail | Target::Sms => letters.send(&m, clock.now_ms()).await,
-                    Target::Endpoint(_) | Target::Callback => sender.send(&m, clock.now_ms()).await,
+                    Target::Endpoint(_) | Target::Callback | Target::Notices => {
+                        sender.send(&m, clock.now_ms()).await
+                    }
                 };
                 (m, sent)
             });
@@ -162,7 +177,7 @@ impl Deliveries {
                 _ = tokio::time::sleep(pause) => {}
             }
             pause = match self.run_once(self.app.clock.now_ms()).await {
-                Ok(r) if r.claimed as i64 == CLAIM_BATCH => Duration::ZERO,
+                Ok(r) if r.claimed as i64 == CLAIM_BATCH || r.expanded > 0 => Duration::ZERO,
                 Ok(_) => tick,
                 Err(e) => {
                     tracing::warn!(error = %e, "delivering webhooks failed; retrying next round");

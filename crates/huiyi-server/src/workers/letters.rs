@@ -18,16 +18,40 @@ use std::time::Instant;
 
 /// What a notice is written from.
 struct Read {
-    body: NoticeBody,
     booking: huiyi_domain::Booking,
     host: huiyi_domain::User,
     lang: MailLang,
     numbers: Vec<huiyi_wire::answers::RoomAccessNumber>,
 }
 
+/// What a change's notices in one language say: the same for every recipient, so written once
+/// and kept a minute (a booking with 500 invitees queues 501 letters of one change).
+#[derive(Clone, Hash, PartialEq, Eq)]
+struct Written {
+    customer: huiyi_domain::CustomerKey,
+    event_id: i64,
+    sequence: i64,
+    change: String,
+    english: bool,
+    sms: bool,
+}
+
+/// Invitees beyond which each calendar lists only its own recipient.
+const LISTED_INVITEES: usize = 50;
+
+/// A written letter (its `to` is the first recipient's) or text.
+#[derive(Clone)]
+enum Draft {
+    Letter(Box<crate::adapters::mail::Letter>),
+    Text(&'static str, String),
+    /// The change's meeting has more than [`LISTED_INVITEES`] invitees: look again per recipient.
+    Large,
+}
+
 #[derive(Clone)]
 pub struct Letters {
     app: AppState,
+    drafts: mini_moka::sync::Cache<Written, Draft>,
     mailer: Option<Arc<Mailer>>,
     /// Posts texts to the operator's SMS gateway (an address the operator chose, so it may be
     /// on the internal network, unlike a caller's webhook URL).
@@ -46,6 +70,10 @@ impl Letters {
             .build()?;
         Ok(Self {
             app,
+            drafts: mini_moka::sync::Cache::builder()
+                .max_capacity(256)
+                .time_to_live(std::time::Duration::from_secs(60))
+                .build(),
             mailer,
             gateway,
         })
@@ -80,7 +108,6 @@ impl Letters {
             (MailLang::Zh, numbers.zh_cn)
         };
         Ok(Read {
-            body,
             booking: b,
             host,
             lang,
@@ -111,16 +138,77 @@ impl Letters {
     }
 
     async fn try_send(&self, m: &ClaimedMessage, now_ms: i64) -> Result<(), MailError> {
+        let body: NoticeBody = serde_json::from_str(&m.body)
+            .map_err(|_| MailError::Permanent("the notice's record is unreadable".into()))?;
+        let n = &body.notice;
+        let key = Written {
+            customer: m.customer,
+            event_id: body.event_id,
+            sequence: body.sequence,
+            change: serde_json::to_string(&n.change).unwrap_or_default(),
+            english: n.english,
+            sms: n.sms,
+        };
+        // A large meeting's letters are written per recipient (each calendar lists only its
+        // own); that is learnt from the first of its change's letters.
+        let large = matches!(self.drafts.get(&key), Some(Draft::Large));
+        let draft = match self.drafts.get(&key).filter(|_| !large) {
+            Some(d) => d,
+            None => {
+                let (d, is_large) = self.write(m, &body, &n.to, now_ms).await?;
+                if is_large {
+                    self.drafts.insert(key, Draft::Large);
+                } else {
+                    self.drafts.insert(key, d.clone());
+                }
+                d
+            }
+        };
+        match draft {
+            Draft::Text(template, text) => {
+                let lang = if n.english { "en" } else { "zh-CN" };
+                self.post_text(m, template, &text, lang, &n.to, now_ms)
+                    .await
+            }
+            Draft::Large => Err(MailError::Transient("the letter was not written".into())),
+            Draft::Letter(letter) => {
+                let Some(mailer) = &self.mailer else {
+                    return Err(MailError::Permanent(
+                        "no smtp_url is configured any more".into(),
+                    ));
+                };
+                let address = n.to.parse().map_err(|_| {
+                    MailError::Permanent("the address is not an email address".into())
+                })?;
+                let mut l = *letter;
+                l.to = Mailbox::new(Some(n.to_name.clone()).filter(|s| !s.is_empty()), address);
+                mailer.send(&l).await
+            }
+        }
+    }
+
+    /// Writes what the notices of one change say, from the booking as it now stands, and
+    /// whether the meeting is large: then the calendar lists only `recipient`, and the draft is
+    /// that recipient's alone.
+    async fn write(
+        &self,
+        m: &ClaimedMessage,
+        body: &NoticeBody,
+        recipient: &str,
+        now_ms: i64,
+    ) -> Result<(Draft, bool), MailError> {
         let Read {
-            body,
             booking: b,
             host,
             lang,
             numbers,
+            ..
         } = self.read(m).await?;
         let n = &body.notice;
+        let large = b.invitees.len() > LISTED_INVITEES;
         let about = About {
             booking: &b,
+            attendee: large.then_some(recipient),
             host: &host,
             change: match n.change {
                 NoticeChange::Request => Change::Request,
@@ -138,20 +226,19 @@ impl Letters {
             now: now_ms / 1000,
         };
         if n.sms {
-            return self.post_text(m, &about, lang, &n.to, now_ms).await;
+            let (template, text) = text(&about, lang);
+            return Ok((Draft::Text(template, text), false));
         }
-        let Some(mailer) = &self.mailer else {
-            return Err(MailError::Permanent(
-                "no smtp_url is configured any more".into(),
-            ));
-        };
-        let address =
-            n.to.parse()
-                .map_err(|_| MailError::Permanent("the address is not an email address".into()))?;
-        let to = Mailbox::new(Some(n.to_name.clone()).filter(|s| !s.is_empty()), address);
+        // The draft's `to` is replaced by each recipient's.
+        let to = Mailbox::new(
+            None,
+            "draft@huiyi.invalid"
+                .parse()
+                .map_err(|_| MailError::Permanent("cannot write a letter".into()))?,
+        );
         let l = letter(&about, to, lang)
             .map_err(|e| MailError::Permanent(format!("cannot write: {e}")))?;
-        mailer.send(&l).await
+        Ok((Draft::Letter(Box::new(l)), large))
     }
 
     /// Posts `{"to", "text", "template", "lang"}` to the SMS gateway, signed with the SMS
@@ -159,8 +246,9 @@ impl Letters {
     async fn post_text(
         &self,
         m: &ClaimedMessage,
-        about: &About<'_>,
-        lang: MailLang,
+        template: &str,
+        text: &str,
+        lang: &str,
         to: &str,
         now_ms: i64,
     ) -> Result<(), MailError> {
@@ -169,12 +257,11 @@ impl Letters {
                 "no sms_webhook_url is configured any more".into(),
             ));
         };
-        let (template, text) = text(about, lang);
         let payload = serde_json::json!({
             "to": to,
             "text": text,
             "template": template,
-            "lang": match lang { MailLang::Zh => "zh-CN", MailLang::En => "en" },
+            "lang": lang,
         })
         .to_string();
         let timestamp = now_ms.div_euclid(1000);

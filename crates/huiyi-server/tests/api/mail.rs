@@ -159,6 +159,7 @@ async fn invitations_reach_a_real_smtp_server_as_calendar_invites() {
         public_url: &app.url,
         numbers,
         now: huiyi_domain::time::now_unix(),
+        attendee: None,
     };
     let second = b.occurrences()[1].ori_start;
     let sends = [
@@ -283,6 +284,7 @@ async fn an_smtp_server_that_is_down_is_a_transient_failure() {
         public_url: &app.url,
         numbers: &[],
         now: huiyi_domain::time::now_unix(),
+        attendee: None,
     };
     let l = letter(&about, "x <x@guest.test>".parse().unwrap(), MailLang::En).unwrap();
     let mailer = Mailer::from_config(&app.state.config).unwrap().unwrap();
@@ -301,7 +303,11 @@ async fn an_smtp_server_that_is_down_is_a_transient_failure() {
 
 /// Waits (at most 15 s) until the Maildir holds `n` letters; answers them.
 async fn inbox_of(smtp: &Smtp, n: usize) -> Vec<Value> {
-    for _ in 0..75 {
+    inbox_within(smtp, n, 15).await
+}
+
+async fn inbox_within(smtp: &Smtp, n: usize, secs: u64) -> Vec<Value> {
+    for _ in 0..secs * 5 {
         let inbox = read_inbox(smtp);
         if inbox.len() >= n {
             return inbox;
@@ -434,18 +440,25 @@ async fn every_change_with_email_notify_sends_letters_through_the_outbox() {
     {
         assert_eq!(&later[i * 3..i * 3 + 3], [*want; 3], "{got:?}");
     }
-    // The delivery log has every letter, delivered.
-    let log = app.store.messages(b.customer, None, 100).await.unwrap();
-    let letters: Vec<_> = log
-        .iter()
-        .filter(|m| m.url.starts_with("mailto:"))
-        .collect();
-    assert_eq!(letters.len(), 12);
-    assert!(
-        letters
+    // The delivery log has every letter, delivered (a letter is settled just after it is sent).
+    let mut delivered = 0;
+    for _ in 0..50 {
+        let log = app.store.messages(b.customer, None, 100).await.unwrap();
+        let letters: Vec<_> = log
             .iter()
-            .all(|m| m.state == huiyi_store::MessageState::Delivered)
-    );
+            .filter(|m| m.url.starts_with("mailto:"))
+            .collect();
+        assert_eq!(letters.len(), 12);
+        delivered = letters
+            .iter()
+            .filter(|m| m.state == huiyi_store::MessageState::Delivered)
+            .count();
+        if delivered == 12 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(delivered, 12);
 }
 
 #[tokio::test]
@@ -471,6 +484,17 @@ async fn letters_wait_for_an_smtp_server_that_is_down_and_arrive_once() {
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let customer = app.store.customer_by_code("A100").await.unwrap().unwrap();
     let log = app.store.messages(customer.key, None, 100).await.unwrap();
+    let (batches, log): (Vec<_>, Vec<_>) = log.iter().partition(|m| m.kind == "invite.batch");
+    assert_eq!(
+        batches.len(),
+        10,
+        "one batch of notices per booking, expanded"
+    );
+    assert!(
+        batches
+            .iter()
+            .all(|m| m.state == huiyi_store::MessageState::Delivered)
+    );
     assert_eq!(
         log.len(),
         20,
@@ -592,4 +616,149 @@ async fn texts_reach_the_sms_gateway_signed_for_mobile_invitees() {
         4,
         "nothing twice, no text without sms_notify"
     );
+}
+
+/// SMTP down while ten bookings are made through a real `huiyi serve`, which is then killed
+/// with SIGKILL: a new process sends every letter once the SMTP server is back.
+#[tokio::test]
+async fn letters_survive_kill_9_of_the_server() {
+    use crate::common::process::start_server_env;
+    let (db, _guard, store) = seeded_database().await;
+    let port = free_port();
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let backoff = ["200ms"; 40].join(",");
+    let args = [
+        "--delivery-tick-ms",
+        "50",
+        "--delivery-backoff",
+        backoff.as_str(),
+    ];
+    let env = [("HUIYI_SMTP_URL", smtp_url.as_str())];
+    let server = start_server_env(&db, &args, &env).await;
+    let client = reqwest::Client::new();
+    for i in 0..10 {
+        let r: Value = client
+            .post(format!("{}/conference/conference/reservConference2", server.url))
+            .header("token", KEY_A)
+            .json(&json!({"userId": HOST_A, "title": format!("会 {i}"), "starttime": local_in_hours(30 + i),
+                          "length": 30, "email_notify": true,
+                          "inviteeList": [{"name": "王五", "email": "wang@guest.test"}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["status"], 0, "{r}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let pid = server.child.id();
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    drop(server);
+    let customer = store.customer_by_code("A100").await.unwrap().unwrap();
+    let log = store.messages(customer.key, None, 100).await.unwrap();
+    let log: Vec<_> = log
+        .iter()
+        .filter(|m| m.url.starts_with("mailto:"))
+        .collect();
+    assert_eq!(log.len(), 20);
+    assert!(
+        log.iter().all(|m| !m.attempts.is_empty()),
+        "each letter was tried while SMTP was down"
+    );
+    // SMTP back, and a new server: every letter, once.
+    let smtp = smtp_server_on(port).await;
+    let _again = start_server_env(&db, &args, &env).await;
+    let inbox = inbox_within(&smtp, 20, 45).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(read_inbox(&smtp).len(), 20, "nothing twice");
+    let letters: std::collections::BTreeSet<(String, String)> =
+        summary(&inbox).into_iter().map(|g| (g.0, g.1)).collect();
+    assert_eq!(letters.len(), 20);
+}
+
+/// A customer whose hosts want no letters of their own, and whose letters are in English:
+/// only the invitees are written to, in English; the other customer's as before.
+#[tokio::test]
+async fn a_customer_chooses_its_letters_language_and_whether_hosts_get_one() {
+    let smtp = smtp_server().await;
+    let app = spawn_app_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port).into());
+        c.delivery_tick_ms = 50;
+    })
+    .await;
+    let quiet: huiyi_store::ImportData = serde_json::from_value(json!({"customers": [
+        {"customerCode": "B200", "name": "Customer B", "timezone": "Europe/Berlin", "advanceHours": 1,
+         "hostMail": false, "mailLanguage": "en"}
+    ]}))
+    .unwrap();
+    app.store
+        .import(&quiet, huiyi_domain::time::now_unix())
+        .await
+        .unwrap();
+    for (key, host) in [(KEY_B, HOST_B), (KEY_A, HOST_A)] {
+        app.expect(
+            "/conference/conference/reservConference2",
+            key,
+            &json!({"userId": host, "title": format!("host {host}"), "starttime": local_in_hours(30),
+                    "length": 30, "email_notify": true,
+                    "inviteeList": [{"name": "王五", "email": "wang@guest.test"}]}),
+            0,
+        )
+        .await;
+    }
+    let inbox = inbox_of(&smtp, 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(read_inbox(&smtp).len(), 3);
+    let got: Vec<(String, String)> = summary(&inbox).into_iter().map(|g| (g.0, g.1)).collect();
+    assert!(got.contains(&(
+        "wang@guest.test".into(),
+        format!("Invitation: host {HOST_B}")
+    )));
+    assert!(got.contains(&("wang@guest.test".into(), format!("会议邀请：host {HOST_A}"))));
+    assert!(got.contains(&(HOST_A_EMAIL.into(), format!("会议邀请：host {HOST_A}"))));
+}
+
+/// A meeting with more invitees than a calendar lists: each letter's calendar names only its
+/// own recipient (it neither grows with the meeting nor shows everyone's address).
+#[tokio::test]
+async fn a_large_meeting_s_calendars_list_only_their_recipient() {
+    let smtp = smtp_server().await;
+    let app = spawn_app_with(|c| {
+        c.smtp_url = Some(format!("smtp://127.0.0.1:{}", smtp.port).into());
+        c.delivery_tick_ms = 50;
+    })
+    .await;
+    let invitees: Vec<Value> = (0..60)
+        .map(|i| json!({"name": format!("Guest {i}"), "email": format!("g{i}@guest.test")}))
+        .collect();
+    app.expect(
+        "/conference/conference/reservConference2",
+        KEY_A,
+        &json!({"userId": HOST_A, "title": "All hands", "starttime": local_in_hours(30),
+                "length": 60, "email_notify": true, "inviteeList": invitees}),
+        0,
+    )
+    .await;
+    let inbox = inbox_of(&smtp, 61).await;
+    for l in &inbox {
+        let to = l["to"].as_str().unwrap();
+        let ics = &part(l, "text/calendar")["ics"];
+        if to.contains(HOST_A_EMAIL) {
+            assert_eq!(ics["attendees"], json!([]), "the organiser's own calendar");
+        } else {
+            let address = to.rsplit_once('<').unwrap().1.trim_end_matches('>');
+            assert_eq!(
+                ics["attendees"],
+                json!([format!("mailto:{address}")]),
+                "{to}"
+            );
+        }
+    }
 }

@@ -18,7 +18,7 @@ macro_rules! user_columns {
 
 macro_rules! customer_columns {
     () => {
-        "key, code, name, timezone, advance_hours"
+        "key, code, name, timezone, advance_hours, host_mail, mail_language"
     };
 }
 
@@ -35,10 +35,11 @@ const CUSTOMER_BY_KEY: &str = concat!(
 );
 const CUSTOMER_KEY: &str = "SELECT key FROM customers WHERE code = $1";
 
-const UPSERT_CUSTOMER: &str = "INSERT INTO customers (code, name, timezone, advance_hours) \
-     VALUES ($1, $2, $3, $4) \
+const UPSERT_CUSTOMER: &str = "INSERT INTO customers (code, name, timezone, advance_hours, \
+     host_mail, mail_language) VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (code) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, \
-     advance_hours = excluded.advance_hours \
+     advance_hours = excluded.advance_hours, host_mail = excluded.host_mail, \
+     mail_language = excluded.mail_language \
      RETURNING key";
 
 /// Returns no row when the user id belongs to another customer: users never change tenant.
@@ -60,7 +61,7 @@ const ADD_CREDENTIAL: &str = "INSERT INTO credentials (key_hash, customer, admin
      SELECT $1, key, $3, $4 FROM customers WHERE code = $2";
 
 const CREDENTIAL: &str = "SELECT cr.key_hash, cr.admin, c.key, c.code, c.name, c.timezone, \
-     c.advance_hours FROM credentials cr JOIN customers c ON c.key = cr.customer \
+     c.advance_hours, c.host_mail, c.mail_language FROM credentials cr JOIN customers c ON c.key = cr.customer \
      WHERE cr.key_hash = $1";
 
 const USER: &str = concat!(
@@ -81,6 +82,8 @@ struct CustomerRow {
     name: String,
     timezone: String,
     advance_hours: i64,
+    host_mail: i64,
+    mail_language: String,
 }
 
 impl From<CustomerRow> for Customer {
@@ -97,6 +100,8 @@ impl From<CustomerRow> for Customer {
             name: r.name,
             zone,
             advance_hours: r.advance_hours,
+            host_mail: r.host_mail != 0,
+            english: r.mail_language == "en",
         }
     }
 }
@@ -189,6 +194,8 @@ async fn import_into(conn: &mut Conn, data: &ImportData, now: i64) -> StoreResul
             .bind(&c.name)
             .bind(&c.timezone)
             .bind(c.advance_hours)
+            .bind(crate::support::flag(c.host_mail))
+            .bind(&c.mail_language)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_error)?;

@@ -73,6 +73,8 @@ pub async fn import_with_a_bad_entry_changes_nothing(store: SharedStore) {
             name: "Initech".into(),
             timezone: "America/Chicago".into(),
             advance_hours: 1,
+            host_mail: true,
+            mail_language: "zh-CN".into(),
         }],
         users: fixture().users,
         ..Default::default()

@@ -75,6 +75,8 @@ fn customer(code: &str, advance_hours: i64) -> Customer {
         name: "Example Corp".into(),
         zone: Zone::parse("Asia/Shanghai").unwrap(),
         advance_hours,
+        host_mail: true,
+        english: false,
     }
 }
 

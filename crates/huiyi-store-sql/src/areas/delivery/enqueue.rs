@@ -11,9 +11,9 @@ use crate::areas::bookings::{BookingRow, booking_columns};
 use crate::backend::Db;
 use crate::support::TxError;
 use huiyi_domain::delivery::{
-    Event, EventFilter, EventType, INVITE_CANCEL, INVITE_REQUEST, INVITE_SMS, MAIL_SCHEME,
-    MeetingRef, Notice, NoticeBody, RecordingLinks, SMS_SCHEME, SMS_SECRET_NAME, new_message_id,
-    new_signing_secret,
+    Event, EventFilter, EventType, INVITE_BATCH, INVITE_CANCEL, INVITE_REQUEST, INVITE_SMS,
+    MAIL_SCHEME, MeetingRef, NOTICES_SCHEME, Notice, NoticeBatch, NoticeBody, RecordingLinks,
+    SMS_SCHEME, SMS_SECRET_NAME, new_message_id, new_signing_secret,
 };
 use huiyi_domain::session::{Participant, Recording};
 use huiyi_domain::{Booking, CustomerKey, EventId, SessionState};
@@ -78,7 +78,7 @@ async fn audience(conn: &mut Conn, customer: CustomerKey) -> Result<Option<Audie
 struct Row<'a> {
     endpoint: Option<i64>,
     url: &'a str,
-    kind: EventType,
+    kind: &'static str,
     body: String,
 }
 
@@ -95,7 +95,7 @@ async fn insert(
                 .push_bind(customer)
                 .push_bind(r.endpoint)
                 .push_bind(r.url)
-                .push_bind(r.kind.as_str())
+                .push_bind(r.kind)
                 .push_bind(r.body.as_str())
                 .push_bind("pending")
                 .push_bind(0_i64)
@@ -126,7 +126,7 @@ async fn enqueue(
                 rows.push(Row {
                     endpoint: Some(*id),
                     url,
-                    kind: e.kind,
+                    kind: e.kind.as_str(),
                     body: body.get_or_insert_with(|| e.body()).clone(),
                 });
             }
@@ -137,7 +137,7 @@ async fn enqueue(
             rows.push(Row {
                 endpoint: None,
                 url,
-                kind: e.kind,
+                kind: e.kind.as_str(),
                 body: body.unwrap_or_else(|| e.body()),
             });
             sqlx::query(ENSURE_CALLBACK_SECRET)
@@ -333,41 +333,75 @@ pub async fn sessions_noted(
 /// The SMS gateway's signing secret, made with the first text (`huiyi admin sms secret`).
 const ENSURE_SMS_SECRET: &str =
     "INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
-const INSERT_NOTICE: &str = "INSERT INTO outbox (msg_id, customer, endpoint, url, kind, body, \
-     state, attempts, created_at, next_at, lease_until) \
-     VALUES ($1, $2, NULL, $3, $4, $5, 'pending', 0, $6, $6, 0)";
 
-/// Enqueues one invitation letter per notice about `b` (just written, so its `version` is the
-/// calendar's SEQUENCE), in the change's transaction.
+/// Enqueues the notices of a change of `b` (just written, so its `version` is the calendar's
+/// SEQUENCE) as one row, in the change's transaction: a booking with 1,000 invitees writes one
+/// small row, not 1,000. The delivery worker expands it ([`expand`]).
 pub async fn notices(conn: &mut Conn, b: &Booking, notices: &[Notice]) -> Result<(), TxError> {
-    let now_ms = b.modified_at * 1000;
-    for n in notices {
-        let body = NoticeBody {
-            event_id: b.event_id,
-            sequence: b.version,
-            notice: n.clone(),
-        };
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let batch = NoticeBatch {
+        event_id: b.event_id,
+        sequence: b.version,
+        notices: notices.to_vec(),
+    };
+    if notices.iter().any(|n| n.sms) {
+        sqlx::query(ENSURE_SMS_SECRET)
+            .bind(SMS_SECRET_NAME)
+            .bind(new_signing_secret().into_bytes())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let url = format!("{NOTICES_SCHEME}{}", b.event_id);
+    let row = Row {
+        endpoint: None,
+        url: &url,
+        kind: INVITE_BATCH,
+        body: crate::support::json(&batch)?,
+    };
+    insert(
+        conn,
+        b.customer,
+        std::slice::from_ref(&row),
+        b.modified_at * 1000,
+    )
+    .await
+}
+
+/// One message per recipient of a batch of notices, due at `now_ms`.
+pub async fn expand(
+    conn: &mut Conn,
+    customer: CustomerKey,
+    batch: &NoticeBatch,
+    now_ms: i64,
+) -> Result<usize, TxError> {
+    let mut urls = Vec::with_capacity(batch.notices.len());
+    let mut bodies = Vec::with_capacity(batch.notices.len());
+    for n in &batch.notices {
         let (kind, url) = match (n.sms, n.change.is_cancel()) {
             (true, _) => (INVITE_SMS, format!("{SMS_SCHEME}{}", n.to)),
             (false, true) => (INVITE_CANCEL, format!("{MAIL_SCHEME}{}", n.to)),
             (false, false) => (INVITE_REQUEST, format!("{MAIL_SCHEME}{}", n.to)),
         };
-        if n.sms {
-            sqlx::query(ENSURE_SMS_SECRET)
-                .bind(SMS_SECRET_NAME)
-                .bind(new_signing_secret().into_bytes())
-                .execute(&mut *conn)
-                .await?;
-        }
-        sqlx::query(INSERT_NOTICE)
-            .bind(new_message_id())
-            .bind(b.customer)
-            .bind(url)
-            .bind(kind)
-            .bind(crate::support::json(&body)?)
-            .bind(now_ms)
-            .execute(&mut *conn)
-            .await?;
+        let body = NoticeBody {
+            event_id: batch.event_id,
+            sequence: batch.sequence,
+            notice: n.clone(),
+        };
+        urls.push((kind, url));
+        bodies.push(crate::support::json(&body)?);
     }
-    Ok(())
+    let rows: Vec<Row> = urls
+        .iter()
+        .zip(bodies)
+        .map(|((kind, url), body)| Row {
+            endpoint: None,
+            url,
+            kind,
+            body,
+        })
+        .collect();
+    insert(conn, customer, &rows, now_ms).await?;
+    Ok(rows.len())
 }

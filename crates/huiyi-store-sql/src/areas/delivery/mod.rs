@@ -39,6 +39,8 @@ const ROTATE_CALLBACK_SECRET: &str = "UPDATE callback_secrets SET previous_secre
      previous_until = $3, secret = $2 WHERE customer = $1";
 const CALLBACK_SECRET: &str = "SELECT secret FROM callback_secrets WHERE customer = $1";
 const SERVER_KEY: &str = "SELECT key FROM server_keys WHERE name = $1";
+const HELD_BATCH: &str = "SELECT customer, body FROM outbox WHERE id = $1 AND claim = $2 \
+     AND state = 'pending'";
 const INSERT_SERVER_KEY: &str =
     "INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 
@@ -177,6 +179,7 @@ fn target(endpoint: Option<i64>, url: &str) -> Target {
         Some(e) => Target::Endpoint(e),
         None if url.starts_with(huiyi_domain::delivery::MAIL_SCHEME) => Target::Mail,
         None if url.starts_with(huiyi_domain::delivery::SMS_SCHEME) => Target::Sms,
+        None if url.starts_with(huiyi_domain::delivery::NOTICES_SCHEME) => Target::Notices,
         None => Target::Callback,
     }
 }
@@ -264,6 +267,44 @@ impl DeliveryStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn expand_notices(&self, id: i64, claim: &str, now_ms: i64) -> StoreResult<usize> {
+        let mut tx = self.begin_write().await.map_err(db_error)?;
+        let held: Option<(i64, String)> = sqlx::query_as(HELD_BATCH)
+            .bind(id)
+            .bind(claim)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let Some((customer, body)) = held else {
+            tx.rollback().await.map_err(db_error)?;
+            return Ok(0);
+        };
+        let made = match serde_json::from_str::<huiyi_domain::delivery::NoticeBatch>(&body) {
+            Ok(batch) => enqueue::expand(&mut tx, customer, &batch, now_ms)
+                .await
+                .map_err(crate::support::TxError::into_store)?,
+            Err(e) => {
+                tracing::error!(error = %e, "a batch of notices is unreadable; marked failed");
+                sqlx::query(FAIL_MESSAGE)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                tx.commit().await.map_err(db_error)?;
+                return Ok(0);
+            }
+        };
+        sqlx::query(DELIVERED)
+            .bind(id)
+            .bind(claim)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(made)
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -385,7 +426,7 @@ impl DeliveryStore for SqlStore {
             let signing = match target(r.endpoint, &r.url) {
                 Target::Endpoint(e) => endpoint_secrets.get(&e),
                 Target::Callback => callback_secrets.get(&r.customer),
-                Target::Mail => Some(&unsigned),
+                Target::Mail | Target::Notices => Some(&unsigned),
                 Target::Sms => sms_secret.as_ref(),
             };
             let Some(signing) = signing.cloned() else {
