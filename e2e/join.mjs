@@ -560,6 +560,22 @@ async function invitationLetters(env) {
   const calendar = zh.attachments.find((a) => a.filename === 'invite.ics');
   check(calendar && /METHOD:REQUEST/.test(calendar.content.toString()), 'the zh letter carries invite.ics with METHOD:REQUEST');
   const shots = [['letter-zh-phone', PHONE, zh], ['letter-zh-desktop', DESKTOP, zh]];
+  // A customer whose letters are in English (mailLanguage), with a key of its own.
+  const enKey = `e2e-en-${randomBytes(12).toString('hex')}`;
+  const tenant = path.join(env.dir, 'english.json');
+  fs.writeFileSync(tenant, JSON.stringify({
+    customers: [{ customerCode: 'EN1', name: 'English Co', timezone: 'Europe/London', advanceHours: 1, mailLanguage: 'en' }],
+    users: [{ userId: 20001, customerCode: 'EN1', email: 'host@english.test', name: 'Ann Host', mobile: '', admin: false }],
+    credentials: [{ customerCode: 'EN1', key: enKey, admin: false }],
+  }));
+  const made = spawnSync(BIN, ['admin', 'import', tenant, '--database', `sqlite://${env.dir}/huiyi.db`], { encoding: 'utf8' });
+  check(made.status === 0, `an English-speaking customer is imported (${(made.stdout + made.stderr).trim()})`);
+  const english = await api({ ...env, key: enKey }, '/conference/conference/reservConference2', {
+    userId: 20001, title: 'E2E 邀请 季度评审', length: 60, starttime: shanghaiIn(120), email_notify: true,
+    inviteeList: [{ name: 'Bob Guest', email: 'bob@guest.test', mobile: '' }],
+  });
+  const invite = await letterTo('bob@guest.test', 'Invitation: E2E 邀请');
+  shots.push(['letter-en-invitation-phone', PHONE, invite]);
   const cancel = await fetch(`${env.url}/conference/conference/cancelReservConference/6/${b.conferenceId}/En-us/${HOST_USER}//true/false`,
     { headers: { token: env.key } });
   check((await cancel.json()).status === 0, 'the v1 cancel in English answers 0');
@@ -572,10 +588,13 @@ async function invitationLetters(env) {
     await page.setContent(letter.html, { waitUntil: 'load' });
     const title = (await page.locator(testid('mail-title')).textContent()).trim();
     check(title === 'E2E 邀请 季度评审', `${label}: the letter shows the title`);
-    if (letter === zh) {
+    if (letter === zh || letter === invite) {
+      const booked = letter === zh ? b : english;
       const href = await page.locator(testid('mail-join')).getAttribute('href');
-      check(href === b.attendeeJoinUrl, `${label}: its join button opens the attendee link`);
-      check((await page.locator(testid('mail-passcode')).textContent()).trim() === b.pcode2, `${label}: it shows the attendee passcode`);
+      check(href === booked.attendeeJoinUrl, `${label}: its join button opens the attendee link`);
+      check((await page.locator(testid('mail-passcode')).textContent()).trim() === booked.pcode2, `${label}: it shows the attendee passcode`);
+      const headline = (await page.locator(testid('mail-headline')).textContent()).trim();
+      check(headline === (letter === zh ? '会议邀请' : 'Invitation'), `${label}: its headline reads ${headline}`);
     } else {
       check((await page.locator(testid('mail-cancelled')).textContent()).includes('cancelled'), `${label}: it says the meeting is cancelled`);
     }
