@@ -13,7 +13,7 @@ use crate::cli::InvitationsArgs;
 use crate::load::{self, Call, Plan, Scenario, Target};
 use crate::report::{bench_line, table};
 use crate::server::{self, Server};
-use crate::stats::{Figures, ratio, set_ratios};
+use crate::stats::{Figures, median_over_turns, ratio, set_ratios};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use serde_json::json;
@@ -63,32 +63,6 @@ fn booking(k: u64, notify: bool, now: i64) -> Call {
                "starttime": huiyi_domain::time::Zone::default().format(start),
                "email_notify": notify, "inviteeList": invitees}),
     )
-}
-
-async fn drive(
-    plan: &Arc<Plan>,
-    name: &str,
-    args: &InvitationsArgs,
-    notify: bool,
-) -> Result<Figures> {
-    eprintln!("huiyi-bench: {name} for {} s", args.seconds);
-    let workers = args.concurrency as usize;
-    let client = load::http_client(workers, Duration::from_secs(60))?;
-    let now = plan.now;
-    let (rec, elapsed) = load::drive(workers, args.seconds, |worker| {
-        let (plan, client) = (Arc::clone(plan), client.clone());
-        move |iteration| {
-            let call = booking(iteration * workers as u64 + worker as u64, notify, now);
-            let (plan, client) = (Arc::clone(&plan), client.clone());
-            async move {
-                load::send::<serde::de::IgnoredAny>(&client, &plan.target, &call)
-                    .await
-                    .map(drop)
-            }
-        }
-    })
-    .await?;
-    Ok(load::figures(name, &rec, elapsed))
 }
 
 async fn started(
@@ -144,8 +118,17 @@ pub async fn invitations(args: InvitationsArgs) -> Result<()> {
     let (rec, elapsed) = load::measure(&plan, Scenario::Healthz, workers, args.seconds).await?;
     scenarios.push(load::figures("healthz", &rec, elapsed));
     for round in 1..=args.rounds {
-        scenarios.push(drive(&plan, &format!("book_500 {round}"), &args, false).await?);
-        scenarios.push(drive(&plan, &format!("book_500_notify {round}"), &args, true).await?);
+        for notify in [false, true] {
+            let name = if notify {
+                "book_500_notify"
+            } else {
+                "book_500"
+            };
+            let now = plan.now;
+            let make = move |k| booking(k, notify, now);
+            let name = format!("{name} {round}");
+            scenarios.push(load::drive_calls(&plan, &name, workers, args.seconds, 0, make).await?);
+        }
     }
     drop(s);
 
@@ -184,23 +167,14 @@ pub async fn invitations(args: InvitationsArgs) -> Result<()> {
         0.0
     };
     set_ratios(&mut scenarios, Scenario::BASELINE.name());
-    let median_p99 = |name: &str| {
-        let mut runs: Vec<f64> = scenarios
-            .iter()
-            .filter(|f| f.name.split(' ').next() == Some(name))
-            .map(|f| f.p99_ms)
-            .collect();
-        runs.sort_by(f64::total_cmp);
-        runs.get(runs.len() / 2).copied()
-    };
     let report = InvitationsReport {
         mode: "invitations",
         backend: "sqlite",
         concurrency: args.concurrency,
         seconds: args.seconds,
         invitees: INVITEES,
-        book_p99_notify_vs_none: median_p99("book_500_notify")
-            .zip(median_p99("book_500"))
+        book_p99_notify_vs_none: median_over_turns(&scenarios, "book_500_notify", |f| f.p99_ms)
+            .zip(median_over_turns(&scenarios, "book_500", |f| f.p99_ms))
             .and_then(|(n, w)| ratio(n, w)),
         letters_per_second: (letters_per_second * 10.0).round() / 10.0,
         letters: expected,

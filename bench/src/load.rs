@@ -344,6 +344,34 @@ where
     Ok((total, started.elapsed()))
 }
 
+/// Runs `workers` loops for `seconds`, request `k` (unique across workers: iteration ×
+/// workers + worker, plus `offset`) being `make(k)`; the scenario's figures, named `name`.
+pub async fn drive_calls(
+    plan: &Arc<Plan>,
+    name: &str,
+    workers: usize,
+    seconds: u64,
+    offset: u64,
+    make: impl Fn(u64) -> Call + Clone + Send + 'static,
+) -> Result<Figures> {
+    eprintln!("huiyi-bench: {name} for {seconds} s");
+    let client = http_client(workers, Duration::from_secs(60))?;
+    let (rec, elapsed) = drive(workers, seconds, |worker| {
+        let (plan, client, make) = (Arc::clone(plan), client.clone(), make.clone());
+        move |iteration| {
+            let call = make(offset + iteration * workers as u64 + worker as u64);
+            let (plan, client) = (Arc::clone(&plan), client.clone());
+            async move {
+                send::<serde::de::IgnoredAny>(&client, &plan.target, &call)
+                    .await
+                    .map(drop)
+            }
+        }
+    })
+    .await?;
+    Ok(figures(name, &rec, elapsed))
+}
+
 /// The figures of one measured scenario; its error count and first error go to stderr.
 pub fn figures(name: &str, rec: &Recorder, elapsed: Duration) -> Figures {
     if let Some(e) = &rec.first_error {

@@ -12,7 +12,7 @@ use crate::cli::RoomsArgs;
 use crate::load::{self, Call, Plan, Scenario, Target};
 use crate::report::{bench_line, table};
 use crate::server::{self, Server};
-use crate::stats::{Figures, ratio, set_ratios};
+use crate::stats::{Figures, median_over_turns, ratio, set_ratios};
 use anyhow::{Context, Result};
 use huiyi_domain::time::Zone;
 use serde::Serialize;
@@ -98,34 +98,6 @@ fn book_room_call(plan: &Plan, k: u64, with_room: bool) -> Call {
     Call::Post(path, body)
 }
 
-/// Runs one scenario of calls `make(plan, k)`, `k` unique across workers and turns.
-async fn drive_calls(
-    plan: &Arc<Plan>,
-    name: &str,
-    args: &RoomsArgs,
-    offset: u64,
-    make: fn(&Plan, u64) -> Call,
-) -> Result<Figures> {
-    eprintln!("huiyi-bench: {name} for {} s", args.seconds);
-    let workers = args.concurrency as usize;
-    let client = load::http_client(workers, std::time::Duration::from_secs(30))?;
-    let (rec, elapsed) = load::drive(workers, args.seconds, |worker| {
-        let (plan, client) = (Arc::clone(plan), client.clone());
-        move |iteration| {
-            let k = offset + iteration * workers as u64 + worker as u64;
-            let call = make(&plan, k);
-            let (plan, client) = (Arc::clone(&plan), client.clone());
-            async move {
-                load::send::<serde::de::IgnoredAny>(&client, &plan.target, &call)
-                    .await
-                    .map(drop)
-            }
-        }
-    })
-    .await?;
-    Ok(load::figures(name, &rec, elapsed))
-}
-
 pub async fn rooms(args: RoomsArgs) -> Result<()> {
     let bin = server::server_bin(args.server_bin.as_deref())?;
     let dir = tempfile::Builder::new()
@@ -154,18 +126,15 @@ pub async fn rooms(args: RoomsArgs) -> Result<()> {
     for round in 1..=args.rounds {
         for with in [false, true] {
             let name = format!("{} {round}", if with { "book_rooms" } else { "book" });
-            let make: fn(&Plan, u64) -> Call = if with {
-                |p, k| book_room_call(p, k, true)
-            } else {
-                |p, k| book_room_call(p, k, false)
-            };
-            let f = drive_calls(&plan, &name, &args, offset, make).await?;
+            let p = Arc::clone(&plan);
+            let make = move |k| book_room_call(&p, k, with);
+            let f = load::drive_calls(&plan, &name, workers, args.seconds, offset, make).await?;
             offset += f.requests + workers as u64;
             scenarios.push(f);
         }
     }
     scenarios.push(
-        drive_calls(&plan, "phone_access", &args, 0, |_, k| {
+        load::drive_calls(&plan, "phone_access", workers, args.seconds, 0, |k| {
             let caller = CALLERS[(k % CALLERS.len() as u64) as usize];
             Call::Post(
                 "/conference/conference/getPhoneAccessNum".into(),
@@ -176,26 +145,17 @@ pub async fn rooms(args: RoomsArgs) -> Result<()> {
     );
     drop(server);
     set_ratios(&mut scenarios, Scenario::BASELINE.name());
-    let median = |name: &str, of: fn(&Figures) -> f64| {
-        let mut runs: Vec<f64> = scenarios
-            .iter()
-            .filter(|f| f.name.split(' ').next() == Some(name))
-            .map(of)
-            .collect();
-        runs.sort_by(f64::total_cmp);
-        runs.get(runs.len() / 2).copied()
-    };
     let report = RoomsReport {
         mode: "rooms",
         backend: "sqlite",
         concurrency: args.concurrency,
         seconds: args.seconds,
         rooms: ROOMS,
-        book_p99_rooms_vs_none: median("book_rooms", |f| f.p99_ms)
-            .zip(median("book", |f| f.p99_ms))
+        book_p99_rooms_vs_none: median_over_turns(&scenarios, "book_rooms", |f| f.p99_ms)
+            .zip(median_over_turns(&scenarios, "book", |f| f.p99_ms))
             .and_then(|(r, n)| ratio(r, n)),
-        book_rps_rooms_vs_none: median("book_rooms", |f| f.rps)
-            .zip(median("book", |f| f.rps))
+        book_rps_rooms_vs_none: median_over_turns(&scenarios, "book_rooms", |f| f.rps)
+            .zip(median_over_turns(&scenarios, "book", |f| f.rps))
             .and_then(|(r, n)| ratio(r, n)),
         scenarios,
     };

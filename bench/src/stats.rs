@@ -122,6 +122,18 @@ pub fn set_ratios(figures: &mut [Figures], baseline: &str) {
     }
 }
 
+/// The median of `of` over the turns of one scenario: the figures named `name`, or
+/// `name N` for its turn N.
+pub fn median_over_turns(figures: &[Figures], name: &str, of: fn(&Figures) -> f64) -> Option<f64> {
+    let mut runs: Vec<f64> = figures
+        .iter()
+        .filter(|f| f.name.split(' ').next() == Some(name))
+        .map(of)
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    runs.get(runs.len() / 2).copied()
+}
+
 /// `value / base` to 3 decimals, or `None` when there is nothing to divide by.
 pub fn ratio(value: f64, base: f64) -> Option<f64> {
     (base > 0.0 && value.is_finite() && base.is_finite()).then(|| round_to(value / base, 3))

@@ -15,7 +15,7 @@ use crate::load::{self, Plan, Scenario, Target};
 use crate::preload;
 use crate::report::{bench_line, table};
 use crate::server::{self, Server};
-use crate::stats::{Figures, ratio, set_ratios};
+use crate::stats::{Figures, median_over_turns, ratio, set_ratios};
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::http::StatusCode;
@@ -241,15 +241,6 @@ pub async fn webhooks(args: WebhooksArgs) -> Result<()> {
     wait_for(&arrivals, before + booked, &server).await?;
     drop(server);
     set_ratios(&mut scenarios, Scenario::BASELINE.name());
-    let p99 = |name: &str| {
-        let mut runs: Vec<f64> = scenarios
-            .iter()
-            .filter(|f| f.name.split(' ').next() == Some(name))
-            .map(|f| f.p99_ms)
-            .collect();
-        runs.sort_by(f64::total_cmp);
-        runs.get(runs.len() / 2).copied()
-    };
     let report = WebhooksReport {
         mode: "webhooks",
         backend: "sqlite",
@@ -257,12 +248,16 @@ pub async fn webhooks(args: WebhooksArgs) -> Result<()> {
         seconds: args.seconds,
         messages: args.messages,
         delivered_per_second,
-        book_p99_with_vs_without: p99("book_webhook")
-            .zip(p99("book"))
+        book_p99_with_vs_without: median_over_turns(&scenarios, "book_webhook", |f| f.p99_ms)
+            .zip(median_over_turns(&scenarios, "book", |f| f.p99_ms))
             .and_then(|(w, n)| ratio(w, n)),
-        book_p99_delivering_vs_without: p99("book_webhook_delivering")
-            .zip(p99("book"))
-            .and_then(|(w, n)| ratio(w, n)),
+        book_p99_delivering_vs_without: median_over_turns(
+            &scenarios,
+            "book_webhook_delivering",
+            |f| f.p99_ms,
+        )
+        .zip(median_over_turns(&scenarios, "book", |f| f.p99_ms))
+        .and_then(|(w, n)| ratio(w, n)),
         scenarios,
     };
     println!(

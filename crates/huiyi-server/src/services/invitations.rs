@@ -62,11 +62,8 @@ const EN: Words = Words {
     cancelled: "Cancelled",
 };
 
-#[derive(Template)]
-#[template(path = "mail/invite.html")]
-struct Html<'a> {
-    lang: &'static str,
-    subject: &'a str,
+/// What both forms of a letter say.
+struct Body<'a> {
     headline: &'a str,
     title: &'a str,
     when: &'a str,
@@ -79,19 +76,33 @@ struct Html<'a> {
     t: &'a Words,
 }
 
+/// The HTML letter: the body's fields are read through `Deref`.
+#[derive(Template)]
+#[template(path = "mail/invite.html")]
+struct Html<'a> {
+    lang: &'static str,
+    subject: &'a str,
+    body: &'a Body<'a>,
+}
+
 #[derive(Template)]
 #[template(path = "mail/invite.txt")]
 struct Text<'a> {
-    headline: &'a str,
-    title: &'a str,
-    when: &'a str,
-    host: &'a str,
-    conference_id: &'a str,
-    passcode: &'a str,
-    join_url: &'a str,
-    numbers: &'a [RoomAccessNumber],
-    cancelled: bool,
-    t: &'a Words,
+    body: &'a Body<'a>,
+}
+
+impl<'a> std::ops::Deref for Html<'a> {
+    type Target = Body<'a>;
+    fn deref(&self) -> &Body<'a> {
+        self.body
+    }
+}
+
+impl<'a> std::ops::Deref for Text<'a> {
+    type Target = Body<'a>;
+    fn deref(&self) -> &Body<'a> {
+        self.body
+    }
 }
 
 /// What a letter is about. `booking` is the stored booking (a series as a whole).
@@ -218,37 +229,28 @@ pub fn letter(about: &About, to: Mailbox, lang: MailLang) -> Result<Letter, aska
         about.sequence,
         about.now,
     );
+    let body = Body {
+        headline,
+        title: &shown.title,
+        when: &when,
+        host: &host,
+        conference_id: &conference_id,
+        passcode: &passcode,
+        join_url: &join_url,
+        numbers: about.numbers,
+        cancelled,
+        t,
+    };
     let html = Html {
         lang: match lang {
             MailLang::Zh => "zh-CN",
             MailLang::En => "en",
         },
         subject: &subject,
-        headline,
-        title: &shown.title,
-        when: &when,
-        host: &host,
-        conference_id: &conference_id,
-        passcode: &passcode,
-        join_url: &join_url,
-        numbers: about.numbers,
-        cancelled,
-        t,
+        body: &body,
     }
     .render()?;
-    let text = Text {
-        headline,
-        title: &shown.title,
-        when: &when,
-        host: &host,
-        conference_id: &conference_id,
-        passcode: &passcode,
-        join_url: &join_url,
-        numbers: about.numbers,
-        cancelled,
-        t,
-    }
-    .render()?;
+    let text = Text { body: &body }.render()?;
     Ok(Letter {
         to,
         subject,

@@ -16,14 +16,6 @@ use lettre::message::Mailbox;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What a notice is written from.
-struct Read {
-    booking: huiyi_domain::Booking,
-    host: huiyi_domain::User,
-    lang: MailLang,
-    numbers: Vec<huiyi_wire::answers::RoomAccessNumber>,
-}
-
 /// What a change's notices in one language say: the same for every recipient, so written once
 /// and kept a minute (a booking with 500 invitees queues 501 letters of one change).
 #[derive(Clone, Hash, PartialEq, Eq)]
@@ -76,42 +68,6 @@ impl Letters {
                 .build(),
             mailer,
             gateway,
-        })
-    }
-
-    /// The booking, its host and the dial-in numbers a notice needs, and its language.
-    async fn read(&self, m: &ClaimedMessage) -> Result<Read, MailError> {
-        let permanent = |what: &str| MailError::Permanent(what.to_owned());
-        let transient = |e: &dyn std::fmt::Display| MailError::Transient(e.to_string());
-        let body: NoticeBody = serde_json::from_str(&m.body)
-            .map_err(|_| permanent("the notice's record is unreadable"))?;
-        let store = &self.app.store;
-        let b = store
-            .booking_by_event(m.customer, body.event_id)
-            .await
-            .map_err(|e| transient(&e))?
-            .ok_or_else(|| permanent("the meeting no longer exists"))?;
-        let host = store
-            .user(m.customer, b.host)
-            .await
-            .map_err(|e| transient(&e))?
-            .ok_or_else(|| permanent("the meeting's host no longer exists"))?;
-        let numbers = self
-            .app
-            .rooms
-            .room_access(m.customer)
-            .await
-            .map_err(|e| MailError::Transient(e.message))?;
-        let (lang, numbers) = if body.notice.english {
-            (MailLang::En, numbers.en_us)
-        } else {
-            (MailLang::Zh, numbers.zh_cn)
-        };
-        Ok(Read {
-            booking: b,
-            host,
-            lang,
-            numbers,
         })
     }
 
@@ -197,14 +153,31 @@ impl Letters {
         recipient: &str,
         now_ms: i64,
     ) -> Result<(Draft, bool), MailError> {
-        let Read {
-            booking: b,
-            host,
-            lang,
-            numbers,
-            ..
-        } = self.read(m).await?;
+        let permanent = |what: &str| MailError::Permanent(what.to_owned());
+        let transient = |e: &dyn std::fmt::Display| MailError::Transient(e.to_string());
+        let store = &self.app.store;
+        let b = store
+            .booking_by_event(m.customer, body.event_id)
+            .await
+            .map_err(|e| transient(&e))?
+            .ok_or_else(|| permanent("the meeting no longer exists"))?;
+        let host = store
+            .user(m.customer, b.host)
+            .await
+            .map_err(|e| transient(&e))?
+            .ok_or_else(|| permanent("the meeting's host no longer exists"))?;
+        let numbers = self
+            .app
+            .rooms
+            .room_access(m.customer)
+            .await
+            .map_err(|e| MailError::Transient(e.message))?;
         let n = &body.notice;
+        let (lang, numbers) = if n.english {
+            (MailLang::En, numbers.en_us)
+        } else {
+            (MailLang::Zh, numbers.zh_cn)
+        };
         let large = b.invitees.len() > LISTED_INVITEES;
         let about = About {
             booking: &b,
