@@ -531,6 +531,12 @@ async function roomPanel(env) {
   width = await en.evaluate(() => document.documentElement.scrollWidth);
   check(width <= 1280, `nothing wider than the tablet in English (${width} px)`);
   await shot(en, 'panel-tablet-en-live');
+  const phone = await newPage('panel-phone', PHONE, 'zh');
+  await phone.goto(`${env.url}/rooms/${ROOM}/panel?key=${encodeURIComponent(key)}`);
+  check((await phone.locator(testid('panel-headline')).textContent()).trim() === '使用中', 'on a phone it reads 使用中 too');
+  width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 390, `nothing wider than the phone (${width} px)`);
+  await shot(phone, 'panel-phone-zh-live');
   const wrong = await newPage('panel-wrong-key', TABLET, 'en');
   const refused = await wrong.goto(`${env.url}/rooms/${ROOM}/panel?key=nope`);
   check(refused.status() === 404, 'a wrong key gets 404');
